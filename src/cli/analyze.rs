@@ -1,0 +1,99 @@
+//! `sightline analyze PATH...`: reads recording files, analyses every session and prints one
+//! verdict per session, as a text report or as JSON lines. Files are read and sessions judged
+//! in parallel, in batches, and printed in input order. The exit code is non-zero only when
+//! nothing could be read.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use sightline::analyze::{Detector, NoDetection};
+use sightline::model::Session;
+use sightline::source::files::{self, ReadProblem};
+use sightline::verdict::{judge_session, render};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Files read and analysed together before their verdicts are printed.
+const FILES_PER_BATCH: usize = 64;
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+enum OutputFormat {
+    /// A readable report per session.
+    #[default]
+    Text,
+    /// One verdict per line (JSON lines).
+    Json,
+}
+
+/// Arguments of `sightline analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Recording files or directories (walked recursively).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: OutputFormat,
+}
+
+/// Runs `analyze`.
+pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
+    let detector = NoDetection;
+    let (paths, walk_problems) = files::collect_files(&arguments.paths);
+    for problem in &walk_problems {
+        eprintln!("warning: {problem}");
+    }
+    let progress = ProgressBar::with_draw_target(Some(paths.len() as u64), ProgressDrawTarget::stderr());
+    progress.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files · {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let mut sessions_judged = 0usize;
+    for batch in paths.chunks(FILES_PER_BATCH) {
+        let contents: Vec<files::FileContents> = batch.par_iter().map(|path| files::read_file(path)).collect();
+        let mut sessions: Vec<Session> = Vec::new();
+        let mut problems: Vec<ReadProblem> = Vec::new();
+        for file in contents {
+            sessions.extend(file.sessions);
+            problems.extend(file.problems);
+        }
+        for problem in &problems {
+            progress.suspend(|| eprintln!("warning: {problem}"));
+        }
+        let rendered: Vec<String> = sessions
+            .par_iter()
+            .map(|session| render_verdict(session, &detector, arguments.format))
+            .collect::<anyhow::Result<_>>()?;
+        for text in rendered {
+            out.write_all(text.as_bytes()).context("writing to stdout")?;
+        }
+        sessions_judged += sessions.len();
+        progress.inc(batch.len() as u64);
+        progress.set_message(format!("{sessions_judged} sessions"));
+    }
+    out.flush().context("writing to stdout")?;
+    progress.finish_and_clear();
+
+    if sessions_judged == 0 {
+        eprintln!("error: no session could be read from the given paths");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn render_verdict(session: &Session, detector: &dyn Detector, format: OutputFormat) -> anyhow::Result<String> {
+    let verdict = judge_session(session, detector);
+    Ok(match format {
+        OutputFormat::Json => {
+            let mut line = serde_json::to_string(&verdict).context("serializing a verdict")?;
+            line.push('\n');
+            line
+        }
+        OutputFormat::Text => format!("{}\n", render::text_report(&verdict)),
+    })
+}

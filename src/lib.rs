@@ -1,0 +1,24 @@
+//! Sightline: turns recorded SSH, Kubernetes and database sessions into a summary, a risk
+//! level, a timeline of commands mapped to MITRE ATT&CK, and audit events.
+//!
+//! # Layout
+//!
+//! The modules follow the data flow in `design.md`:
+//!
+//! - [`model`]: shared domain types — session kinds, recorded events, sessions, the Kafka input
+//!   records and the verdict. Imports nothing else of ours.
+//! - [`source`]: where sessions come from; [`source::files`] reads recording files (JSON lines,
+//!   `tsh play --format json` arrays, asciicast).
+//! - [`analyze`]: the deterministic analysis — terminal reconstruction
+//!   ([`analyze::terminal`]), the timeline ([`analyze::timeline`]) and the [`analyze::Detector`]
+//!   seam where rules judge it.
+//! - [`verdict`]: turns an analysis into the verdict with a deterministic id, plain-words
+//!   descriptions and the text report.
+//!
+//! Stages talk through plain function calls with owned values; a stage knows the types of the
+//! stage before it, never the one after.
+
+pub mod analyze;
+pub mod model;
+pub mod source;
+pub mod verdict;

@@ -1,0 +1,156 @@
+//! The Kafka input records: recording chunks and session ends.
+//!
+//! A **recording chunk** is keyed by session id and carries a 0-based, contiguous
+//! `chunk_index`, the session kind and an ordered batch of Teleport events. A **session end**
+//! record is Teleport's `session.end` / `db.session.end` event, optionally with `chunk_count`
+//! (how many chunks the session produced), so the assembler knows when it has everything.
+//! `analyze` reads the same records from JSON-lines files.
+
+use super::kind::SessionKind;
+use super::recording::{RecordingEvent, RecordingEventError};
+use serde::Deserialize;
+
+/// A batch of one session's events, as published on the recording-chunk topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordingChunk {
+    /// The session the chunk belongs to.
+    pub session_id: String,
+    /// 0-based position of this chunk in the session.
+    pub chunk_index: u64,
+    /// The session kind, when the producer knows it.
+    pub kind: Option<SessionKind>,
+    /// The chunk's events in order.
+    pub events: Vec<RecordingEvent>,
+}
+
+/// The end of a session, as published on the session-end topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionEndRecord {
+    /// The session that ended.
+    pub session_id: String,
+    /// How many chunks the session produced, when known.
+    pub chunk_count: Option<u64>,
+    /// The session kind, when stated.
+    pub kind: Option<SessionKind>,
+    /// The end event itself.
+    pub event: RecordingEvent,
+}
+
+/// Why a chunk or end record could not be decoded.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    /// Not JSON of the expected shape.
+    #[error("invalid record json: {0}")]
+    Json(#[from] serde_json::Error),
+    /// An event inside the record is invalid.
+    #[error("event {index} of the chunk is invalid: {source}")]
+    Event {
+        index: usize,
+        #[source]
+        source: RecordingEventError,
+    },
+    /// A required field is missing or empty.
+    #[error("record has no {0}")]
+    Missing(&'static str),
+    /// The `kind` field names no known kind.
+    #[error(transparent)]
+    Kind(#[from] super::kind::UnknownSessionKind),
+    /// A session-end record whose event is not an end event.
+    #[error("session end record holds a {0:?} event, not session.end or db.session.end")]
+    NotAnEnd(String),
+}
+
+#[derive(Deserialize)]
+struct WireChunk {
+    #[serde(alias = "sid")]
+    session_id: String,
+    chunk_index: u64,
+    #[serde(default)]
+    kind: Option<String>,
+    events: Vec<serde_json::Value>,
+}
+
+impl RecordingChunk {
+    /// Decodes a chunk record from JSON.
+    pub fn from_json_slice(bytes: &[u8]) -> Result<Self, RecordError> {
+        let wire: WireChunk = serde_json::from_slice(bytes)?;
+        Self::from_wire(wire)
+    }
+
+    /// Decodes a chunk record from a parsed JSON value.
+    pub fn from_json_value(value: serde_json::Value) -> Result<Self, RecordError> {
+        Self::from_wire(serde_json::from_value(value)?)
+    }
+
+    fn from_wire(wire: WireChunk) -> Result<Self, RecordError> {
+        if wire.session_id.is_empty() {
+            return Err(RecordError::Missing("session_id"));
+        }
+        let kind = wire.kind.as_deref().filter(|kind| !kind.is_empty()).map(str::parse).transpose()?;
+        let events = wire
+            .events
+            .into_iter()
+            .enumerate()
+            .map(|(index, value)| {
+                RecordingEvent::from_json_value(value).map_err(|source| RecordError::Event { index, source })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(RecordingChunk { session_id: wire.session_id, chunk_index: wire.chunk_index, kind, events })
+    }
+}
+
+impl SessionEndRecord {
+    /// Decodes an end record: a Teleport end event with optional `chunk_count` and `kind`.
+    pub fn from_json_value(value: serde_json::Value) -> Result<Self, RecordError> {
+        let chunk_count = value.get("chunk_count").and_then(|count| count.as_u64());
+        let kind = value
+            .get("kind")
+            .and_then(|kind| kind.as_str())
+            .filter(|kind| !kind.is_empty())
+            .map(str::parse)
+            .transpose()?;
+        let event = RecordingEvent::from_json_value(value).map_err(|source| RecordError::Event { index: 0, source })?;
+        if !event.is_end() {
+            return Err(RecordError::NotAnEnd(event.event));
+        }
+        let session_id = event.sid.clone().ok_or(RecordError::Missing("sid"))?;
+        Ok(SessionEndRecord { session_id, chunk_count, kind, event })
+    }
+
+    /// Decodes an end record from JSON text.
+    pub fn from_json_slice(bytes: &[u8]) -> Result<Self, RecordError> {
+        Self::from_json_value(serde_json::from_slice(bytes)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_chunk_with_events() {
+        let chunk = RecordingChunk::from_json_slice(
+            br#"{"session_id":"s1","chunk_index":2,"kind":"ssh","events":[{"event":"print","data":"aGk=","ms":3}]}"#,
+        )
+        .unwrap();
+        assert_eq!(chunk.chunk_index, 2);
+        assert_eq!(chunk.kind, Some(SessionKind::Ssh));
+        assert_eq!(chunk.events.len(), 1);
+    }
+
+    #[test]
+    fn chunk_with_bad_event_names_its_index() {
+        let error = RecordingChunk::from_json_slice(
+            br#"{"session_id":"s1","chunk_index":0,"events":[{"event":"print"},{"event":"print","data":"%%"}]}"#,
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("event 1"), "{error}");
+    }
+
+    #[test]
+    fn end_record_requires_an_end_event() {
+        let end = SessionEndRecord::from_json_slice(br#"{"event":"session.end","sid":"s1","chunk_count":3}"#).unwrap();
+        assert_eq!(end.chunk_count, Some(3));
+        assert!(SessionEndRecord::from_json_slice(br#"{"event":"print","sid":"s1"}"#).is_err());
+    }
+}
