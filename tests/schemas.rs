@@ -34,7 +34,7 @@ fn real_verdicts_validate_against_the_json_schema() {
         files::collect_files(&[repository("examples/sessions"), repository("tests/fixtures/terminal")]);
     assert!(problems.is_empty(), "{problems:?}");
     let mut validated = 0;
-    for path in paths {
+    for path in paths.into_iter().map(|file| file.path) {
         for session in files::read_file(&path).sessions {
             let verdict = serde_json::to_value(judge_session(&session, &NoDetection)).unwrap();
             let errors: Vec<String> =

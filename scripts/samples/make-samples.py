@@ -398,7 +398,7 @@ def build_web01(root: Path, host: Host) -> None:
 def web01_fakebins() -> dict[str, str]:
     t = T_WEB01
     # journal timestamps roughly where the restart happens in the recording
-    restart = t + dt.timedelta(seconds=17)
+    restart = t + dt.timedelta(seconds=19)
 
     def stamp(d: dt.datetime) -> str:
         return d.strftime("%b %d %H:%M:%S")
@@ -1057,10 +1057,14 @@ class Session:
     def __init__(self, sid: str, start: dt.datetime):
         self.sid = sid
         self.start = start
-        self._pending: list[tuple[int, int, int, dict]] = []
+        self._pending: list[tuple[int, int, float, dict]] = []
 
-    def add(self, ms: int, event: str, code: str | None, fields: dict, prio: int = 1) -> None:
-        self._pending.append((ms, prio, len(self._pending), {"event": event, "code": code, **fields}))
+    def add(self, ms: int, event: str, code: str | None, fields: dict, prio: int = 1,
+            seq: float | None = None) -> float:
+        """Events sort by (ms, prio, seq); seq defaults to insertion order."""
+        seq = float(len(self._pending)) if seq is None else seq
+        self._pending.append((ms, prio, seq, {"event": event, "code": code, **fields}))
+        return seq
 
     def events(self) -> list[dict]:
         out = []
@@ -1137,12 +1141,14 @@ def ssh_session(host: Host, meta: SshMeta, enhanced_plan=None) -> Session:
     s.add(0, "session.start", "T2000I", start, prio=0)
     ci = offset = 0
     last_ms = 0
+    prints = []  # (cast time, ms, seq) of every print, for placing BPF events
     for t, kind, data in events:
         ms = round(t * 1000)
         if kind == "o":
             raw = data.encode("utf-8")
-            s.add(ms, "print", None, {"ci": ci, "bytes": len(raw), "ms": ms, "offset": offset,
-                                      "data": base64.b64encode(raw).decode()}, prio=2)
+            seq = s.add(ms, "print", None, {"ci": ci, "bytes": len(raw), "ms": ms, "offset": offset,
+                                            "data": base64.b64encode(raw).decode()}, prio=2)
+            prints.append((t, ms, seq))
             ci += 1
             offset += len(raw)
         elif kind == "r":
@@ -1151,7 +1157,7 @@ def ssh_session(host: Host, meta: SshMeta, enhanced_plan=None) -> Session:
                                            "size": f"{c}:{r}"}, prio=2)
         last_ms = max(last_ms, ms)
     if enhanced_plan:
-        enhanced_plan(s, meta, host, events)
+        enhanced_plan(s, meta, host, events, prints)
     stop_ms = last_ms + 14
     end = {
         **user_fields(meta), **server_fields(meta),
@@ -1193,7 +1199,7 @@ DB01_EXECS = {
 DB01_IP = "10.20.3.21"
 
 
-def db01_enhanced(s: Session, meta: SshMeta, host: Host, events: list) -> None:
+def db01_enhanced(s: Session, meta: SshMeta, host: Host, events: list, prints: list) -> None:
     rng = random.Random("db-01-bpf")
     cgroup = 4294967537
     base = {**user_fields(meta), **server_fields(meta)}
@@ -1205,20 +1211,30 @@ def db01_enhanced(s: Session, meta: SshMeta, host: Host, events: list) -> None:
         pid += rng.randint(1, 3)
         return pid
 
+    # BPF events of a command sort right after the echo of its Enter and before
+    # its first output: key (ms, 2, echo_seq + 0.5 + n/1000).
+    order = {"seq": None, "n": 0}
+
+    def key() -> dict:
+        if order["seq"] is None:
+            return {"prio": 1}
+        order["n"] += 1
+        return {"prio": 2, "seq": order["seq"] + 0.5 + order["n"] / 1000}
+
     def cmd_event(ms, program, path, argv, p, ppid):
         s.add(ms, "session.command", "T4000I", {
             **base, "pid": p, "ppid": ppid, "cgroup_id": cgroup, "program": program, "path": path,
-            "argv": argv, "return_code": 0}, prio=1)
+            "argv": argv, "return_code": 0}, **key())
 
     def disk(ms, program, p, path, flags, rc):
         s.add(ms, "session.disk", "T4001I", {
             **base, "pid": p, "cgroup_id": cgroup, "program": program, "path": path, "flags": flags,
-            "return_code": rc}, prio=1)
+            "return_code": rc}, **key())
 
     def net(ms, program, p, dst, port):
         s.add(ms, "session.network", "T4002I", {
             **base, "pid": p, "cgroup_id": cgroup, "program": program, "src_addr": DB01_IP,
-            "dst_addr": dst, "dst_port": port, "version": 4, "operation": 0, "action": 0}, prio=1)
+            "dst_addr": dst, "dst_port": port, "version": 4, "operation": 0, "action": 0}, **key())
 
     # The login shell and what Ubuntu's ~/.bashrc runs before the first prompt.
     first_print = min(round(t * 1000) for t, k, _ in events if k == "o")
@@ -1238,20 +1254,29 @@ def db01_enhanced(s: Session, meta: SshMeta, host: Host, events: list) -> None:
     for st, lines in step_enters(host, events):
         if not isinstance(st, Cmd) or st.text not in DB01_EXECS:
             continue
-        enter_ms = round(lines[0][1] * 1000)
+        enter_t = lines[0][1]
+        enter_ms = round(enter_t * 1000)
+        # the echo of Enter, then the command's first output (or the next prompt)
+        idx = next(i for i, p in enumerate(prints) if p[0] >= enter_t)
+        echo_ms, echo_seq = prints[idx][1], prints[idx][2]
+        next_ms = prints[idx + 1][1] if idx + 1 < len(prints) else enter_ms + 5
+        lo = max(enter_ms + 1, echo_ms)
+        hi = max(lo, min(enter_ms + 5, next_ms))
+        order.update(seq=echo_seq, n=0)
         plan = DB01_EXECS[st.text]
-        offsets = sorted(rng.randint(1, 5) for _ in plan)
+        offsets = sorted(rng.randint(lo, hi) - enter_ms for _ in plan)
         pids = {"bash": bash_pid}
         if any(k == "sub" for *_, k in plan):
             pids["sub"] = next_pid()
         for (prog, path, argv, parent), off in zip(plan, offsets):
             ms = enter_ms + off
             p = next_pid()
+            if prog == "cat" and not argv:
+                # `cat > /tmp/.x/beacon <<'EOF'`: the forked sh opens the target, then execs cat
+                disk(ms, "sh", p, "/tmp/.x/beacon", 577, 3)
             cmd_event(ms, prog, path, argv, p, pids[parent])
             if prog == "sh":
                 pids["sh"] = p
-                # dash opens the here-doc target before exec'ing cat
-                disk(ms, "sh", p, "/tmp/.x/beacon", 577, 3)
             if prog == "cat" and argv:
                 disk(ms, "cat", p, argv[0], 0, -13 if argv[0] == "/etc/shadow" else 3)
             if prog == "curl":
@@ -1511,6 +1536,62 @@ def convert() -> None:
         digest = hashlib.sha256(p.read_bytes()).hexdigest()[:12]
         print(f"[convert] {p.relative_to(REPO)}  {p.stat().st_size:>7} bytes  sha256:{digest}")
     print(f"[convert] {EXPECTED_FILE.relative_to(REPO)}")
+    validate(expected)
+
+
+# --------------------------------------------------------------------------
+# Self-check of the written samples
+# --------------------------------------------------------------------------
+
+def read_sample(path: Path) -> list[dict]:
+    """Every Teleport event in a sample file, whatever its format."""
+    text = path.read_text(encoding="utf-8")
+    if path.suffix == ".json":
+        return json.loads(text)
+    out = []
+    for line in text.splitlines():
+        obj = json.loads(line)
+        if "events" in obj and "chunk_index" in obj:
+            out += obj["events"]
+        else:
+            out.append({k: v for k, v in obj.items() if k != "chunk_count"})
+    return out
+
+
+def validate(expected: dict) -> None:
+    import re
+    ansi = re.compile(r"\x1b(\[[0-9;?>=$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|P[^\x1b]*\x1b\\|[=>])")
+    for name, sessions in expected.items():
+        path = SAMPLES_DIR / name
+        if path.suffix == ".cast":
+            _, evs = load_cast(path)
+            assert all(k in ("o", "r") for _, k, _ in evs), name
+            text = "".join(d for _, k, d in evs if k == "o")
+            by_sid = {next(iter(sessions)): text}
+        else:
+            events = read_sample(path)
+            by_sid = {}
+            for sid in sessions:
+                evs = [e for e in events if e["sid"] == sid]
+                assert [e["ei"] for e in evs] == list(range(len(evs))), f"{name}: ei not 0..n"
+                times = [ts(e["time"]) for e in evs]
+                assert times == sorted(times), f"{name}: time goes backwards"
+                prints = [e for e in evs if e["event"] == "print"]
+                off = 0
+                for ci, e in enumerate(prints):
+                    raw = base64.b64decode(e["data"])
+                    assert (e["ci"], e["offset"], e["bytes"]) == (ci, off, len(raw)), f"{name}: print {ci}"
+                    assert ts(e["time"]) == ts(evs[0]["time"]) + dt.timedelta(milliseconds=e["ms"])
+                    off += len(raw)
+                by_sid[sid] = b"".join(base64.b64decode(e["data"]) for e in prints).decode()
+            assert set(e["sid"] for e in events) == set(sessions), f"{name}: unexpected sid"
+        for sid, want in sessions.items():
+            text = ansi.sub("", by_sid[sid])
+            if want["kind"] != "db" and text:
+                for cmd in want["commands"]:
+                    for line in cmd.split("\n"):
+                        assert line in text, f"{name}: {line!r} not echoed"
+    print(f"[check] {len(expected)} samples consistent with expected.json")
 
 
 def main() -> None:

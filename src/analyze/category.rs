@@ -9,6 +9,35 @@ const WRAPPERS: &[&str] = &[
     "xargs", "watch", "strace", "ltrace",
 ];
 
+/// Wrapper options whose value is the next word.
+const OPTIONS_WITH_VALUES: &[(&str, &str)] = &[
+    ("sudo", "-u"),
+    ("sudo", "-g"),
+    ("sudo", "-C"),
+    ("sudo", "-D"),
+    ("sudo", "-h"),
+    ("sudo", "-p"),
+    ("sudo", "-r"),
+    ("sudo", "-t"),
+    ("sudo", "-U"),
+    ("doas", "-u"),
+    ("env", "-u"),
+    ("env", "-C"),
+    ("env", "-S"),
+    ("timeout", "-s"),
+    ("timeout", "-k"),
+    ("nice", "-n"),
+    ("ionice", "-c"),
+    ("ionice", "-n"),
+    ("xargs", "-I"),
+    ("xargs", "-n"),
+    ("xargs", "-P"),
+    ("watch", "-n"),
+    ("strace", "-o"),
+    ("strace", "-e"),
+    ("strace", "-p"),
+];
+
 /// The program a command line runs first: skips variable assignments, wrappers and their
 /// options (a simple split; the detection engine parses commands properly).
 pub fn first_program(command: &str) -> Option<&str> {
@@ -20,9 +49,13 @@ pub fn first_program(command: &str) -> Option<&str> {
         }
         let base = word.rsplit('/').next().unwrap_or(word);
         if WRAPPERS.contains(&base) {
-            // Skip the wrapper's options (and a numeric duration for `timeout`).
+            // Skip the wrapper's options, the values of those that take one, and a numeric
+            // duration (`timeout 5`).
             while let Some(next) = words.peek() {
-                if next.starts_with('-') || next.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 's') {
+                if OPTIONS_WITH_VALUES.contains(&(base, *next)) {
+                    words.next();
+                    words.next();
+                } else if next.starts_with('-') || next.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 's') {
                     words.next();
                 } else {
                     break;

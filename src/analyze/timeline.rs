@@ -96,7 +96,7 @@ fn reconstruct_terminal(session: &Session, offset_of: &dyn Fn(Option<DateTime<Ut
                     inputs.push(TerminalInput::Resize { time: offset_of(event.time), cols: *cols, rows: *rows });
                 }
             }
-            EventBody::SessionStart if size.is_none() => size = event.metadata.size,
+            EventBody::SessionStart if size.is_none() => size = event.metadata().size,
             _ => {}
         }
     }

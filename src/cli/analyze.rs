@@ -41,11 +41,11 @@ pub struct AnalyzeArgs {
 /// Runs `analyze`.
 pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let detector = NoDetection;
-    let (paths, walk_problems) = files::collect_files(&arguments.paths);
+    let (found, walk_problems) = files::collect_files(&arguments.paths);
     for problem in &walk_problems {
         eprintln!("warning: {problem}");
     }
-    let progress = ProgressBar::with_draw_target(Some(paths.len() as u64), ProgressDrawTarget::stderr());
+    let progress = ProgressBar::with_draw_target(Some(found.len() as u64), ProgressDrawTarget::stderr());
     progress.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} files · {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -54,13 +54,20 @@ pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let mut sessions_judged = 0usize;
-    for batch in paths.chunks(FILES_PER_BATCH) {
-        let contents: Vec<files::FileContents> = batch.par_iter().map(|path| files::read_file(path)).collect();
+    let mut skipped_in_directories = 0usize;
+    for batch in found.chunks(FILES_PER_BATCH) {
+        let contents: Vec<files::FileContents> = batch.par_iter().map(|file| files::read_file(&file.path)).collect();
         let mut sessions: Vec<Session> = Vec::new();
         let mut problems: Vec<ReadProblem> = Vec::new();
-        for file in contents {
-            sessions.extend(file.sessions);
-            problems.extend(file.problems);
+        for (file, read) in batch.iter().zip(contents) {
+            // Files in a directory that are not recordings at all (a README) are skipped
+            // quietly; a file named on the command line is always reported.
+            if !file.named && read.format.is_none() {
+                skipped_in_directories += 1;
+                continue;
+            }
+            sessions.extend(read.sessions);
+            problems.extend(read.problems);
         }
         for problem in &problems {
             progress.suspend(|| eprintln!("warning: {problem}"));
@@ -78,6 +85,9 @@ pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     }
     out.flush().context("writing to stdout")?;
     progress.finish_and_clear();
+    if skipped_in_directories > 0 {
+        eprintln!("note: skipped {skipped_in_directories} files that are not recordings");
+    }
 
     if sessions_judged == 0 {
         eprintln!("error: no session could be read from the given paths");

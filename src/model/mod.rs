@@ -16,6 +16,7 @@ pub mod chunk;
 pub mod duration;
 pub mod enums;
 pub mod kind;
+mod lenient;
 pub mod recording;
 pub mod session;
 pub mod verdict;

@@ -5,9 +5,10 @@
 //! with a string `event` type, and a `print` event's `data` must be valid base64. Unknown event
 //! types are kept as [`EventBody::Other`] and ignored by analysis, never an error.
 
+use super::lenient::{lenient_bool, lenient_f64, lenient_i64, lenient_string, lenient_string_map, lenient_strings};
 use base64::Engine;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 /// Why one recorded event could not be decoded.
@@ -34,8 +35,9 @@ pub struct RecordingEvent {
     pub ei: Option<i64>,
     /// The session id, when the event carries it (`print` events usually do not).
     pub sid: Option<String>,
-    /// Session, user, server and resource metadata the event carries.
-    pub metadata: EventMetadata,
+    /// Session, user, server and resource metadata the event carries; `None` when it carries
+    /// none (most events), which keeps `print` events small. Read it with [`Self::metadata`].
+    pub metadata: Option<Box<EventMetadata>>,
     /// The type-specific part.
     pub body: EventBody,
     /// The event as received, kept only for end events (the verdict's `session_end_event`).
@@ -198,6 +200,12 @@ impl RecordingEvent {
         let raw = keep_raw.then(|| value.clone());
         let wire: WireEvent = serde_json::from_value(value)?;
         wire.into_event(raw)
+    }
+
+    /// The event's metadata (empty when it carries none).
+    pub fn metadata(&self) -> &EventMetadata {
+        static EMPTY: std::sync::OnceLock<EventMetadata> = std::sync::OnceLock::new();
+        self.metadata.as_deref().unwrap_or_else(|| EMPTY.get_or_init(EventMetadata::default))
     }
 
     /// True for `session.end` and `db.session.end`.
@@ -449,6 +457,7 @@ impl WireEvent {
             initial_command: self.initial_command,
             size,
         };
+        let metadata = (metadata != EventMetadata::default()).then(|| Box::new(metadata));
         Ok(RecordingEvent {
             event: self.event,
             code: self.code,
@@ -460,74 +469,6 @@ impl WireEvent {
             raw,
         })
     }
-}
-
-/// A string, or a number/bool written where a string was expected; `null` and others are absent.
-fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::String(text) => Some(text),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        serde_json::Value::Bool(flag) => Some(flag.to_string()),
-        _ => None,
-    })
-}
-
-/// An integer, or a string holding one; anything else is absent.
-fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Number(number) => number.as_i64().or_else(|| number.as_f64().map(|float| float as i64)),
-        serde_json::Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    })
-}
-
-/// A number, or a string holding one; anything else (and non-finite values) is absent.
-fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
-    let number = match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Number(number) => number.as_f64(),
-        serde_json::Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    };
-    Ok(number.filter(|number| number.is_finite()))
-}
-
-/// A bool, or `"true"`/`"false"`; anything else is absent.
-fn lenient_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Bool(flag) => Some(flag),
-        serde_json::Value::String(text) => text.parse().ok(),
-        _ => None,
-    })
-}
-
-/// A list of strings (non-strings converted), a single string, or nothing (`null`).
-fn lenient_strings<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Array(items) => items
-            .into_iter()
-            .filter_map(|item| match item {
-                serde_json::Value::String(text) => Some(text),
-                serde_json::Value::Null => None,
-                other => Some(other.to_string()),
-            })
-            .collect(),
-        serde_json::Value::String(text) => vec![text],
-        _ => Vec::new(),
-    })
-}
-
-/// A map of string values; non-object input is empty.
-fn lenient_string_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Object(map) => map
-            .into_iter()
-            .map(|(key, value)| match value {
-                serde_json::Value::String(text) => (key, text),
-                other => (key, other.to_string()),
-            })
-            .collect(),
-        _ => BTreeMap::new(),
-    })
 }
 
 #[cfg(test)]
@@ -590,7 +531,7 @@ mod tests {
         )
         .unwrap();
         assert!(event.is_end());
-        assert_eq!(event.raw.unwrap()["participants"][0], "alice");
-        assert_eq!(event.metadata.size, Some((120, 40)));
+        assert_eq!(event.raw.as_ref().unwrap()["participants"][0], "alice");
+        assert_eq!(event.metadata().size, Some((120, 40)));
     }
 }

@@ -112,7 +112,7 @@ impl Session {
     pub fn metadata(&self) -> SessionMetadata {
         let mut metadata = SessionMetadata::default();
         for event in &self.events {
-            let source = &event.metadata;
+            let source = event.metadata();
             fill(&mut metadata.user, &source.user);
             fill(&mut metadata.login, &source.login);
             fill(&mut metadata.cluster_name, &source.cluster_name);
@@ -161,7 +161,7 @@ impl Session {
     /// When the session started: the start event's time, else the earliest event time.
     pub fn start_time(&self) -> Option<DateTime<Utc>> {
         let from_start_event = self.events.iter().find_map(|event| match event.body {
-            EventBody::SessionStart | EventBody::DbSessionStart { .. } => event.metadata.session_start.or(event.time),
+            EventBody::SessionStart | EventBody::DbSessionStart { .. } => event.metadata().session_start.or(event.time),
             _ => None,
         });
         from_start_event.or_else(|| self.events.iter().filter_map(|event| event.time).min())
@@ -194,7 +194,7 @@ pub fn infer_kind(events: &[RecordingEvent]) -> SessionKind {
             EventBody::KubeExec(_) | EventBody::KubeRequest(_) => return SessionKind::K8s,
             _ => {}
         }
-        if event.metadata.proto.as_deref() == Some("kube") || event.metadata.kubernetes_cluster.is_some() {
+        if event.metadata().proto.as_deref() == Some("kube") || event.metadata().kubernetes_cluster.is_some() {
             return SessionKind::K8s;
         }
     }

@@ -59,7 +59,12 @@ pub fn text_report(verdict: &Verdict) -> String {
         } else {
             format!("  [{}]", entry.mitre_attack_ids.join(", "))
         };
-        let command = entry.command().replace('\n', "\n                                     ");
+        let mut lines = entry.command().lines();
+        let mut command: String =
+            lines.by_ref().take(4).collect::<Vec<_>>().join("\n                                     ");
+        if lines.next().is_some() {
+            command.push_str(" …");
+        }
         let _ = writeln!(
             out,
             "   {} {marker} {risk}{:<17} {command}{techniques}",

@@ -166,6 +166,12 @@ impl Reconstructor {
 
     fn process_write(&mut self, time: f64, data: &[u8], next_write: Option<(f64, u8)>) {
         self.tentative = None;
+        if let Some(prompt) = &mut self.prompt
+            && is_keystroke_echo(data)
+        {
+            // One echoed character is typing, however soon after the prompt it came.
+            prompt.typed = true;
+        }
         let mut prompt_drawn_in_this_write = false;
         for segment in segments::split(data) {
             if segment[0] == b'\n' && !self.screen.alternate_screen() {
@@ -543,6 +549,17 @@ fn trim_trailing_prompt(output: &mut String, known_prompts: &[String]) {
     if is_prompt {
         let keep = output[..line_start].trim_end_matches('\n').len();
         output.truncate(keep);
+    }
+}
+
+/// True when a write is the echo of one typed character.
+fn is_keystroke_echo(data: &[u8]) -> bool {
+    match std::str::from_utf8(data) {
+        Ok(text) => {
+            let mut chars = text.chars();
+            matches!((chars.next(), chars.next()), (Some(c), None) if !c.is_control())
+        }
+        Err(_) => false,
     }
 }
 

@@ -102,12 +102,32 @@ impl Screen {
         u16::try_from(row).ok().filter(|row| *row < rows)
     }
 
-    /// Text of columns `[start_col, end_col)` of a visible row.
+    /// Text of columns `[start_col, end_col)` of a visible row, as `vt100` renders row
+    /// contents (blank cells between characters become spaces, trailing blank cells are
+    /// omitted). Reads only that row's cells: this runs for every write.
     pub fn row_text(&self, row: u16, start_col: u16, end_col: u16) -> String {
-        if end_col <= start_col {
-            return String::new();
+        let screen = self.screen();
+        let mut text = String::new();
+        let mut written_to = start_col;
+        let mut skip_continuation = false;
+        for col in start_col..end_col.min(self.size().1) {
+            if skip_continuation {
+                skip_continuation = false;
+                continue;
+            }
+            let Some(cell) = screen.cell(row, col) else {
+                break;
+            };
+            skip_continuation = cell.is_wide();
+            if cell.has_contents() {
+                for _ in written_to..col {
+                    text.push(' ');
+                }
+                text.push_str(cell.contents());
+                written_to = col + if cell.is_wide() { 2 } else { 1 };
+            }
         }
-        self.screen().rows(start_col, end_col - start_col).nth(usize::from(row)).unwrap_or_default()
+        text
     }
 
     /// Whether a visible row continues on the next one (soft-wrapped).

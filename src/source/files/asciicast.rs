@@ -53,7 +53,11 @@ pub fn read(path: &Path, bytes: &[u8], problem: &mut dyn FnMut(usize, String)) -
         time: started_at,
         ei: Some(0),
         sid: Some(sid.clone()),
-        metadata: EventMetadata { size: Some((cols, rows)), session_start: started_at, ..EventMetadata::default() },
+        metadata: Some(Box::new(EventMetadata {
+            size: Some((cols, rows)),
+            session_start: started_at,
+            ..EventMetadata::default()
+        })),
         body: EventBody::SessionStart,
         raw: None,
     }];
@@ -95,7 +99,7 @@ pub fn read(path: &Path, bytes: &[u8], problem: &mut dyn FnMut(usize, String)) -
             time,
             ei,
             sid: None,
-            metadata: EventMetadata::default(),
+            metadata: None,
             body,
             raw: None,
         });

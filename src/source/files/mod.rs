@@ -37,6 +37,9 @@ pub struct ReadProblem {
     pub message: String,
 }
 
+/// The message for a file whose content is in no recording format.
+pub const NOT_A_RECORDING: &str = "not a recording: expected JSON lines, a JSON array of events or asciicast";
+
 impl fmt::Display for ReadProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.line == 0 {
@@ -81,7 +84,7 @@ pub fn read_bytes(path: &Path, bytes: &[u8]) -> FileContents {
         Some(Format::TshJson) => tsh_json::read(path, bytes, &mut problem),
         Some(Format::Asciicast) => asciicast::read(path, bytes, &mut problem),
         None => {
-            problem(0, "not a recording: expected JSON lines, a JSON array of events or asciicast".to_string());
+            problem(0, NOT_A_RECORDING.to_string());
             Vec::new()
         }
     };
@@ -104,15 +107,25 @@ pub fn read_file(path: &Path) -> FileContents {
     }
 }
 
+/// A file to read, and whether it was named on the command line (else found in a directory).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundFile {
+    pub path: PathBuf,
+    pub named: bool,
+}
+
 /// The files under `paths` (directories walked recursively, hidden entries skipped), sorted
 /// within each directory; paths that do not exist are reported.
-pub fn collect_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<ReadProblem>) {
-    let mut files = Vec::new();
+pub fn collect_files(paths: &[PathBuf]) -> (Vec<FoundFile>, Vec<ReadProblem>) {
+    let mut found = Vec::new();
     let mut problems = Vec::new();
     for path in paths {
+        let mut files = Vec::new();
         walk(path, &mut files, &mut problems);
+        let named = !path.is_dir();
+        found.extend(files.into_iter().map(|path| FoundFile { path, named }));
     }
-    (files, problems)
+    (found, problems)
 }
 
 fn walk(path: &Path, files: &mut Vec<PathBuf>, problems: &mut Vec<ReadProblem>) {

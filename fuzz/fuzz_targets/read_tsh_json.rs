@@ -1,0 +1,16 @@
+//! Fuzzes the tsh_json reader: any bytes must be read (or reported) without a panic, and every
+//! session it yields must analyse without a panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sightline::analyze::timeline::build_timeline;
+use sightline::source::files::tsh_json;
+use std::path::Path;
+
+fuzz_target!(|data: &[u8]| {
+    let mut problems = 0usize;
+    let sessions = tsh_json::read(Path::new("fuzz-input"), data, &mut |_, _| problems += 1);
+    for session in &sessions {
+        let _ = build_timeline(session);
+    }
+});
