@@ -24,6 +24,24 @@ fn terminal_bytes() -> impl Strategy<Value = Vec<u8>> {
     proptest::collection::vec(piece, 0..30).prop_map(|pieces| pieces.concat())
 }
 
+/// Inputs the fuzzers found crashes with (`tests/fixtures/fuzz-regressions/`) stay fixed.
+#[test]
+fn fuzz_regressions_do_not_panic() {
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/fuzz-regressions");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(directory).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        let mut sink = |_: usize, _: String| {};
+        for reader in [jsonl::read, tsh_json::read, asciicast::read] {
+            for session in reader(Path::new("regression"), &bytes, &mut sink) {
+                let _ = build_timeline(&session);
+            }
+        }
+        seen += 1;
+    }
+    assert!(seen >= 1);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
 

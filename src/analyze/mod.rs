@@ -7,7 +7,15 @@
 //! `UNSPECIFIED`. Analysis never fails: unreadable parts of a recording yield fewer entries, not
 //! errors.
 
+pub mod attack;
 pub mod category;
+pub mod detect;
+pub mod injection;
+pub mod kube;
+pub mod rules;
+pub mod score;
+pub mod shell;
+pub mod sql;
 pub mod terminal;
 pub mod timeline;
 

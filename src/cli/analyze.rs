@@ -7,7 +7,8 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use sightline::analyze::{Detector, NoDetection};
+use sightline::analyze::Detector;
+use sightline::analyze::detect::RuleDetector;
 use sightline::model::Session;
 use sightline::source::files::{self, ReadProblem};
 use sightline::verdict::{judge_session, render};
@@ -36,11 +37,14 @@ pub struct AnalyzeArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
+    /// Extra rule files (YAML), added to the bundled packs.
+    #[arg(long = "rules", value_name = "FILE")]
+    rule_files: Vec<PathBuf>,
 }
 
 /// Runs `analyze`.
 pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let detector = NoDetection;
+    let detector = RuleDetector::new(&arguments.rule_files).context("loading rule packs")?;
     let (found, walk_problems) = files::collect_files(&arguments.paths);
     for problem in &walk_problems {
         eprintln!("warning: {problem}");

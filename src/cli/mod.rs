@@ -1,6 +1,7 @@
 //! Command-line parsing and dispatch; each subcommand lives in its own module.
 
 mod analyze;
+mod rules;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -18,11 +19,15 @@ enum Command {
     /// Analyse recording files (JSON lines, tsh play JSON, asciicast) and print one verdict per
     /// session.
     Analyze(analyze::AnalyzeArgs),
+    /// Check rule packs (load them and run every rule's examples) or try them on a command.
+    #[command(subcommand)]
+    Rules(rules::RulesCommand),
 }
 
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Analyze(arguments) => analyze::run(arguments),
+        Command::Rules(command) => rules::run(command),
     }
 }

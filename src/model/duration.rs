@@ -13,13 +13,13 @@ use std::time::Duration;
 pub struct ProtoDuration(pub Duration);
 
 impl ProtoDuration {
-    /// A duration from (possibly fractional) seconds; negative or non-finite values become zero.
+    /// A duration from (possibly fractional) seconds; negative or non-finite values become
+    /// zero and values too large for a `Duration` saturate (recordings carry untrusted times).
     pub fn from_secs_f64(seconds: f64) -> Self {
-        if seconds.is_finite() && seconds > 0.0 {
-            ProtoDuration(Duration::from_secs_f64(seconds))
-        } else {
-            ProtoDuration(Duration::ZERO)
+        if seconds.is_nan() || seconds <= 0.0 {
+            return ProtoDuration(Duration::ZERO);
         }
+        ProtoDuration(Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX))
     }
 
     /// A duration from milliseconds.
@@ -121,6 +121,14 @@ mod tests {
         assert!("-1s".parse::<ProtoDuration>().is_err());
         assert!("s".parse::<ProtoDuration>().is_err());
         assert!("1.0000000001s".parse::<ProtoDuration>().is_err());
+    }
+
+    #[test]
+    fn hostile_seconds_do_not_panic() {
+        assert_eq!(ProtoDuration::from_secs_f64(f64::NAN).0, Duration::ZERO);
+        assert_eq!(ProtoDuration::from_secs_f64(-3.0).0, Duration::ZERO);
+        assert_eq!(ProtoDuration::from_secs_f64(1e300).0, Duration::MAX);
+        assert_eq!(ProtoDuration::from_secs_f64(f64::INFINITY).0, Duration::MAX);
     }
 
     #[test]

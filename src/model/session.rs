@@ -92,6 +92,33 @@ pub struct SessionMetadata {
     pub session_stop: Option<DateTime<Utc>>,
 }
 
+impl SessionMetadata {
+    /// Where the session happened, in words (`web-01`, `pod payments/api-1 in prod`,
+    /// `billing on billing-pg`).
+    pub fn target(&self, kind: SessionKind) -> String {
+        let or = |value: &str, fallback: &str| if value.is_empty() { fallback.to_string() } else { value.to_string() };
+        match kind {
+            SessionKind::Ssh => or(&self.server_hostname, "an unknown host"),
+            SessionKind::K8s => {
+                let cluster = or(&self.kubernetes_cluster, "a Kubernetes cluster");
+                if self.kubernetes_pod_name.is_empty() {
+                    cluster
+                } else {
+                    format!(
+                        "pod {}/{} in {cluster}",
+                        or(&self.kubernetes_pod_namespace, "default"),
+                        self.kubernetes_pod_name
+                    )
+                }
+            }
+            SessionKind::Db => {
+                let service = or(&self.db_service, "a database");
+                if self.db_name.is_empty() { service } else { format!("{} on {service}", self.db_name) }
+            }
+        }
+    }
+}
+
 fn fill(target: &mut String, value: &Option<String>) {
     if target.is_empty()
         && let Some(value) = value

@@ -29,34 +29,6 @@ fn plural(count: usize, one: &str, many: &str) -> String {
     if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
 }
 
-/// Where the session happened, in words.
-pub fn target_of(kind: SessionKind, metadata: &SessionMetadata) -> String {
-    match kind {
-        SessionKind::Ssh => non_empty(&metadata.server_hostname, "an unknown host").to_string(),
-        SessionKind::K8s => {
-            let pod = non_empty(&metadata.kubernetes_pod_name, "");
-            let cluster = non_empty(&metadata.kubernetes_cluster, "a Kubernetes cluster");
-            if pod.is_empty() {
-                cluster.to_string()
-            } else {
-                let namespace = non_empty(&metadata.kubernetes_pod_namespace, "default");
-                format!("pod {namespace}/{pod} in {cluster}")
-            }
-        }
-        SessionKind::Db => {
-            let service = non_empty(&metadata.db_service, "a database");
-            match metadata.db_name.as_str() {
-                "" => service.to_string(),
-                name => format!("{name} on {service}"),
-            }
-        }
-    }
-}
-
-fn non_empty<'a>(value: &'a str, fallback: &'a str) -> &'a str {
-    if value.is_empty() { fallback } else { value }
-}
-
 fn category_words(category: CommandCategory) -> &'static str {
     match category {
         CommandCategory::FileOperation => "file operations",
@@ -84,8 +56,8 @@ pub fn neutral_summary(
     timeline: &[TimelineEntry],
     duration: ProtoDuration,
 ) -> NeutralSummary {
-    let user = non_empty(&metadata.user, "unknown user");
-    let target = target_of(kind, metadata);
+    let user = if metadata.user.is_empty() { "unknown user" } else { metadata.user.as_str() };
+    let target = metadata.target(kind);
     let noun = match kind {
         SessionKind::Db => ("query", "queries"),
         _ => ("command", "commands"),

@@ -1,6 +1,6 @@
 //! The human-readable text report `sightline analyze --format text` prints per session.
 
-use super::describe::{human_duration, target_of};
+use super::describe::human_duration;
 use crate::model::{RiskLevel, Verdict};
 use std::fmt::Write;
 
@@ -27,7 +27,7 @@ pub fn text_report(verdict: &Verdict) -> String {
         out,
         "   {} on {}{} · {} · {}",
         if metadata.user.is_empty() { "unknown user" } else { &metadata.user },
-        target_of(verdict.kind, metadata),
+        metadata.target(verdict.kind),
         if metadata.login.is_empty() { String::new() } else { format!(" as {}", metadata.login) },
         started,
         human_duration(verdict.total_duration),

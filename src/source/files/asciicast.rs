@@ -91,7 +91,8 @@ pub fn read(path: &Path, bytes: &[u8], problem: &mut dyn FnMut(usize, String)) -
             },
             _ => continue,
         };
-        let time = started_at.map(|start| start + chrono::Duration::microseconds((clock * 1e6) as i64));
+        let time =
+            started_at.and_then(|start| start.checked_add_signed(chrono::Duration::microseconds((clock * 1e6) as i64)));
         let ei = Some(events.len() as i64);
         events.push(RecordingEvent {
             event: if matches!(body, EventBody::Print(_)) { "print" } else { "resize" }.to_string(),

@@ -1,0 +1,411 @@
+//! Rules as data: rule packs in YAML (`rules/` in the repository, compiled into the binary,
+//! plus users' own files from config), validated at load, evaluated against each timeline
+//! entry's commands, query or Kubernetes request.
+//!
+//! Guarantees: a pack that loads has only valid patterns and known ATT&CK IDs; every rule
+//! carries examples, and [`RuleSet::check_examples`] (run by the test suite) proves each rule
+//! matches what it should and nothing it should not.
+
+pub mod pack;
+
+use super::attack;
+use super::kube::{KubeView, understand_request};
+use super::shell::{SimpleCommand, Variables, understand};
+use super::sql::{SqlView, understand_query};
+use crate::model::{CommandCategory, RiskLevel};
+use pack::{BOOLEAN_FLAGS, Examples, KubeMatch, RuleFile, RuleSpec, ShellMatch, SqlMatch};
+use regex::Regex;
+use std::path::Path;
+
+/// The rule packs shipped with Sightline (`rules/*.yaml`).
+pub const BUNDLED_PACKS: &[(&str, &str)] = &[
+    ("rules/linux-execution.yaml", include_str!("../../../rules/linux-execution.yaml")),
+    ("rules/linux-persistence.yaml", include_str!("../../../rules/linux-persistence.yaml")),
+    ("rules/linux-privilege-escalation.yaml", include_str!("../../../rules/linux-privilege-escalation.yaml")),
+    ("rules/linux-defense-evasion.yaml", include_str!("../../../rules/linux-defense-evasion.yaml")),
+    ("rules/linux-credential-access.yaml", include_str!("../../../rules/linux-credential-access.yaml")),
+    ("rules/linux-discovery.yaml", include_str!("../../../rules/linux-discovery.yaml")),
+    ("rules/linux-lateral-movement.yaml", include_str!("../../../rules/linux-lateral-movement.yaml")),
+    ("rules/linux-collection-exfiltration.yaml", include_str!("../../../rules/linux-collection-exfiltration.yaml")),
+    ("rules/linux-command-and-control.yaml", include_str!("../../../rules/linux-command-and-control.yaml")),
+    ("rules/linux-impact.yaml", include_str!("../../../rules/linux-impact.yaml")),
+    ("rules/containers-kubernetes.yaml", include_str!("../../../rules/containers-kubernetes.yaml")),
+    ("rules/databases.yaml", include_str!("../../../rules/databases.yaml")),
+];
+
+/// Why a rule pack could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    /// The file could not be read.
+    #[error("{file}: cannot read rule file: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Not valid YAML of the rule-file shape (unknown keys included).
+    #[error("{file}: invalid rule file: {message}")]
+    Format { file: String, message: String },
+    /// One rule is invalid.
+    #[error("{file}: rule {rule}: {message}")]
+    Rule { file: String, rule: String, message: String },
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Current (v19.1) technique IDs.
+    pub techniques: Vec<String>,
+    /// ATT&CK tactic short name.
+    pub tactic: String,
+    pub category: Option<CommandCategory>,
+    pub risk: RiskLevel,
+    pub flags: Vec<String>,
+    /// The file it came from.
+    pub file: String,
+    shell: Vec<CompiledShell>,
+    sql: Option<CompiledSql>,
+    kube: Option<KubeMatch>,
+    examples: Examples,
+}
+
+#[derive(Debug, Default)]
+struct CompiledShell {
+    program: Vec<String>,
+    argument: Vec<Regex>,
+    all_arguments: Vec<Regex>,
+    not_argument: Vec<Regex>,
+    redirect: Vec<Regex>,
+    command: Vec<Regex>,
+    piped_to: Vec<String>,
+    piped_from: Vec<String>,
+    wrapper: Vec<String>,
+    line: Vec<Regex>,
+    output: Vec<Regex>,
+}
+
+#[derive(Debug, Default)]
+struct CompiledSql {
+    statement: Vec<String>,
+    table: Vec<Regex>,
+    function: Vec<Regex>,
+    superuser: Option<bool>,
+    no_where: Option<bool>,
+    text: Vec<Regex>,
+}
+
+/// What one timeline entry offers the rules.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Target<'a> {
+    /// The entry's command line (or query, or request) as recorded.
+    pub line: &'a str,
+    /// Simple commands it runs (typed, wrapped, decoded, or executed per enhanced recording).
+    pub commands: &'a [SimpleCommand],
+    pub sql: Option<&'a SqlView>,
+    pub kube: Option<&'a KubeView>,
+    /// What the command printed.
+    pub output: &'a str,
+}
+
+/// A rule that matched, with the text that made it match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub rule: usize,
+    pub evidence: String,
+}
+
+/// A set of compiled rules.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+impl RuleSet {
+    /// The bundled packs.
+    pub fn bundled() -> Result<Self, RuleError> {
+        let mut set = RuleSet::default();
+        for (file, text) in BUNDLED_PACKS {
+            set.add_yaml(file, text)?;
+        }
+        Ok(set)
+    }
+
+    /// Adds the rules of one YAML file's text.
+    pub fn add_yaml(&mut self, file: &str, text: &str) -> Result<(), RuleError> {
+        let parsed: RuleFile = serde_norway::from_str(text)
+            .map_err(|error| RuleError::Format { file: file.to_string(), message: error.to_string() })?;
+        for spec in parsed.rules {
+            let rule = compile(file, spec)?;
+            if self.rules.iter().any(|existing| existing.id == rule.id) {
+                return Err(RuleError::Rule {
+                    file: file.to_string(),
+                    rule: rule.id,
+                    message: "duplicate rule id".to_string(),
+                });
+            }
+            self.rules.push(rule);
+        }
+        Ok(())
+    }
+
+    /// Adds a rule file from disk.
+    pub fn add_file(&mut self, path: &Path) -> Result<(), RuleError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| RuleError::Read { file: file.clone(), source })?;
+        self.add_yaml(&file, &text)
+    }
+
+    /// The rules that match a target.
+    pub fn evaluate(&self, target: &Target<'_>) -> Vec<Hit> {
+        let mut hits = Vec::new();
+        for (index, rule) in self.rules.iter().enumerate() {
+            if let Some(evidence) = rule.matches(target) {
+                hits.push(Hit { rule: index, evidence });
+            }
+        }
+        hits
+    }
+
+    /// Runs every rule's examples; returns one message per failure.
+    pub fn check_examples(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        for rule in &self.rules {
+            for example in &rule.examples.matching {
+                if !example_matches(rule, example) {
+                    failures.push(format!(
+                        "{}: rule {}: example should match but does not: {example:?}",
+                        rule.file, rule.id
+                    ));
+                }
+            }
+            for example in &rule.examples.no_match {
+                if example_matches(rule, example) {
+                    failures.push(format!(
+                        "{}: rule {}: example should not match but does: {example:?}",
+                        rule.file, rule.id
+                    ));
+                }
+            }
+        }
+        failures
+    }
+}
+
+/// Whether a rule matches an example, trying it as a command line, a query (PostgreSQL and
+/// MySQL) and a Kubernetes request. An example may carry output after a line `#output`.
+fn example_matches(rule: &Rule, example: &str) -> bool {
+    let (line, output) = example.split_once("\n#output\n").unwrap_or((example, ""));
+    let mut variables = Variables::default();
+    let understood = understand(line, &mut variables);
+    let kube = understand_request(line);
+    ["postgres", "mysql"].iter().any(|protocol| {
+        let sql = understand_query(line, protocol);
+        let target = Target { line, commands: &understood.commands, sql: Some(&sql), kube: kube.as_ref(), output };
+        rule.matches(&target).is_some()
+    })
+}
+
+fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
+    let error = |message: String| RuleError::Rule { file: file.to_string(), rule: spec.id.clone(), message };
+    if spec.id.trim().is_empty() || spec.title.trim().is_empty() {
+        return Err(error("id and title must not be empty".to_string()));
+    }
+    let table = attack::table();
+    let mut techniques = Vec::new();
+    for id in &spec.techniques {
+        let current = table.current_ids(id);
+        if current.is_empty() {
+            return Err(error(format!(
+                "unknown ATT&CK technique {id} (not in ATT&CK {} nor mapped from v18)",
+                table.version
+            )));
+        }
+        for id in current {
+            if !techniques.contains(&id) {
+                techniques.push(id);
+            }
+        }
+    }
+    let tactic = match &spec.tactic {
+        Some(tactic) if attack::TACTICS.contains(&tactic.as_str()) => tactic.clone(),
+        Some(tactic) => {
+            return Err(error(format!("unknown tactic {tactic:?}: expected one of {}", attack::TACTICS.join(", "))));
+        }
+        None => techniques
+            .first()
+            .and_then(|id| table.get(id))
+            .and_then(|technique| technique.tactics.first().cloned())
+            .ok_or_else(|| error("no techniques: give at least one ATT&CK technique, or a tactic".to_string()))?,
+    };
+    for flag in &spec.flags {
+        let word = !flag.is_empty() && flag.chars().all(|c| c.is_ascii_lowercase() || c == '_');
+        if !word {
+            return Err(error(format!(
+                "invalid flag {flag:?}: use lower-case words such as {}",
+                BOOLEAN_FLAGS.join(", ")
+            )));
+        }
+    }
+    if spec.risk == RiskLevel::Unspecified {
+        return Err(error("risk must be LOW, MEDIUM, HIGH or CRITICAL".to_string()));
+    }
+    let mut shell = Vec::new();
+    for matcher in spec.shell.iter().chain(spec.any.iter()) {
+        shell.push(compile_shell(matcher).map_err(&error)?);
+    }
+    let sql = spec.sql.as_ref().map(compile_sql).transpose().map_err(&error)?;
+    if shell.is_empty() && sql.is_none() && spec.kube.is_none() {
+        return Err(error("no matcher: give `match`, `any`, `sql` or `kube`".to_string()));
+    }
+    if spec.examples.matching.is_empty() {
+        return Err(error("examples.match must list at least one example".to_string()));
+    }
+    Ok(Rule {
+        id: spec.id,
+        title: spec.title,
+        description: spec.description,
+        techniques,
+        tactic,
+        category: spec.category,
+        risk: spec.risk,
+        flags: spec.flags,
+        file: file.to_string(),
+        shell,
+        sql,
+        kube: spec.kube,
+        examples: spec.examples,
+    })
+}
+
+fn patterns(texts: &[String]) -> Result<Vec<Regex>, String> {
+    texts.iter().map(|text| Regex::new(text).map_err(|error| format!("invalid pattern {text:?}: {error}"))).collect()
+}
+
+fn compile_shell(matcher: &ShellMatch) -> Result<CompiledShell, String> {
+    let compiled = CompiledShell {
+        program: matcher.program.clone(),
+        argument: patterns(&matcher.argument)?,
+        all_arguments: patterns(&matcher.all_arguments)?,
+        not_argument: patterns(&matcher.not_argument)?,
+        redirect: patterns(&matcher.redirect)?,
+        command: patterns(&matcher.command)?,
+        piped_to: matcher.piped_to.clone(),
+        piped_from: matcher.piped_from.clone(),
+        wrapper: matcher.wrapper.clone(),
+        line: patterns(&matcher.line)?,
+        output: patterns(&matcher.output)?,
+    };
+    if compiled.is_empty() {
+        return Err("an empty shell matcher would match everything".to_string());
+    }
+    Ok(compiled)
+}
+
+fn compile_sql(matcher: &SqlMatch) -> Result<CompiledSql, String> {
+    Ok(CompiledSql {
+        statement: matcher.statement.clone(),
+        table: patterns(&matcher.table)?,
+        function: patterns(&matcher.function)?,
+        superuser: matcher.superuser,
+        no_where: matcher.no_where,
+        text: patterns(&matcher.text)?,
+    })
+}
+
+impl CompiledShell {
+    fn is_empty(&self) -> bool {
+        !self.has_command_conditions() && self.line.is_empty() && self.output.is_empty()
+    }
+
+    fn has_command_conditions(&self) -> bool {
+        !(self.program.is_empty()
+            && self.argument.is_empty()
+            && self.all_arguments.is_empty()
+            && self.not_argument.is_empty()
+            && self.redirect.is_empty()
+            && self.command.is_empty()
+            && self.piped_to.is_empty()
+            && self.piped_from.is_empty()
+            && self.wrapper.is_empty())
+    }
+
+    fn matches_command(&self, command: &SimpleCommand) -> bool {
+        let any_arg =
+            |regexes: &[Regex]| command.args.iter().any(|arg| regexes.iter().any(|regex| regex.is_match(arg)));
+        (self.program.is_empty() || self.program.contains(&command.program))
+            && (self.argument.is_empty() || any_arg(&self.argument))
+            && self.all_arguments.iter().all(|regex| command.args.iter().any(|arg| regex.is_match(arg)))
+            && (self.not_argument.is_empty() || !any_arg(&self.not_argument))
+            && (self.redirect.is_empty()
+                || command.redirects.iter().any(|redirect| {
+                    matches!(redirect.operator.as_str(), ">" | ">>" | ">|" | "&>" | "&>>")
+                        && self.redirect.iter().any(|regex| regex.is_match(&redirect.target))
+                }))
+            && (self.command.is_empty() || {
+                let text = command.text();
+                self.command.iter().any(|regex| regex.is_match(&text))
+            })
+            && (self.piped_to.is_empty() || command.piped_to.iter().any(|program| self.piped_to.contains(program)))
+            && (self.piped_from.is_empty()
+                || command.piped_from.iter().any(|program| self.piped_from.contains(program)))
+            && (self.wrapper.is_empty() || command.wrappers.iter().any(|wrapper| self.wrapper.contains(wrapper)))
+    }
+
+    /// The evidence when the matcher holds.
+    fn matches(&self, target: &Target<'_>) -> Option<String> {
+        if !self.line.is_empty() && !self.line.iter().any(|regex| regex.is_match(target.line)) {
+            return None;
+        }
+        if !self.output.is_empty() && !self.output.iter().any(|regex| regex.is_match(target.output)) {
+            return None;
+        }
+        if !self.has_command_conditions() {
+            return Some(target.line.to_string());
+        }
+        target.commands.iter().find(|command| self.matches_command(command)).map(SimpleCommand::text)
+    }
+}
+
+impl CompiledSql {
+    fn matches(&self, view: &SqlView) -> bool {
+        (self.statement.is_empty() || view.statements.iter().any(|statement| self.statement.contains(statement)))
+            && (self.table.is_empty()
+                || view.tables.iter().any(|table| self.table.iter().any(|regex| regex.is_match(table))))
+            && (self.function.is_empty()
+                || view.functions.iter().any(|function| self.function.iter().any(|regex| regex.is_match(function))))
+            && self.superuser.is_none_or(|wanted| view.superuser == wanted)
+            && self.no_where.is_none_or(|wanted| view.no_where == wanted)
+            && (self.text.is_empty() || self.text.iter().any(|regex| regex.is_match(&view.text)))
+    }
+}
+
+fn kube_matches(matcher: &KubeMatch, view: &KubeView) -> bool {
+    (matcher.verb.is_empty() || matcher.verb.contains(&view.verb))
+        && (matcher.resource.is_empty() || matcher.resource.contains(&view.resource))
+        && (matcher.namespace.is_empty() || matcher.namespace.contains(&view.namespace))
+}
+
+impl Rule {
+    /// The evidence when the rule matches the target.
+    pub fn matches(&self, target: &Target<'_>) -> Option<String> {
+        for matcher in &self.shell {
+            if let Some(evidence) = matcher.matches(target) {
+                return Some(evidence);
+            }
+        }
+        if let (Some(matcher), Some(view)) = (&self.sql, target.sql)
+            && matcher.matches(view)
+        {
+            return Some(view.text.clone());
+        }
+        if let (Some(matcher), Some(view)) = (&self.kube, target.kube)
+            && kube_matches(matcher, view)
+        {
+            return Some(target.line.to_string());
+        }
+        None
+    }
+}
