@@ -5,6 +5,7 @@
 use base64::Engine;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use sightline::analyze::NoDetection;
+use sightline::analyze::detect::RuleDetector;
 use sightline::analyze::terminal::{TerminalInput, reconstruct};
 use sightline::source::files;
 use sightline::verdict::judge_session;
@@ -118,8 +119,40 @@ fn small_sessions(criterion: &mut Criterion) {
             }
         })
     });
+    let contents = files::read_bytes(Path::new("small.jsonl"), jsonl.as_bytes());
+    let detector = RuleDetector::new(&[]).expect("bundled rules load");
+    group.bench_function("judge_with_rules", |bench| {
+        bench.iter(|| {
+            for session in &contents.sessions {
+                black_box(judge_session(session, &detector));
+            }
+        })
+    });
     group.finish();
 }
 
-criterion_group!(benches, large_session, small_sessions);
+/// Detection alone: 200,000 commands (10,000 sessions × 20) through the rule packs.
+fn detection(criterion: &mut Criterion) {
+    let mut jsonl = String::new();
+    for index in 0..2_000 {
+        jsonl.push_str(&session_jsonl(&format!("d-{index:05}"), 20, 1));
+    }
+    let contents = files::read_bytes(Path::new("d.jsonl"), jsonl.as_bytes());
+    let timelines: Vec<_> = contents.sessions.iter().map(sightline::analyze::timeline::build_timeline).collect();
+    let detector = RuleDetector::new(&[]).expect("bundled rules load");
+    let mut group = criterion.benchmark_group("detection");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(40_000));
+    group.bench_function("rules_on_40k_commands", |bench| {
+        bench.iter(|| {
+            for (session, timeline) in contents.sessions.iter().zip(&timelines) {
+                let mut timeline = timeline.clone();
+                black_box(sightline::analyze::Detector::assess(&detector, session, &mut timeline));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, large_session, small_sessions, detection);
 criterion_main!(benches);

@@ -12,6 +12,7 @@
 //! - [`analyze`]: the deterministic analysis — terminal reconstruction
 //!   ([`analyze::terminal`]), the timeline ([`analyze::timeline`]) and the [`analyze::Detector`]
 //!   seam where rules judge it.
+//! - [`eval`]: scores verdicts against a labelled corpus (`sightline eval`).
 //! - [`verdict`]: turns an analysis into the verdict with a deterministic id, plain-words
 //!   descriptions and the text report.
 //!
@@ -19,6 +20,7 @@
 //! stage before it, never the one after.
 
 pub mod analyze;
+pub mod eval;
 pub mod model;
 pub mod source;
 pub mod verdict;

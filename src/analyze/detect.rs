@@ -29,9 +29,14 @@ const SQL_KEYWORDS: &[&str] = &[
 impl RuleDetector {
     /// The bundled packs plus the user's rule files.
     pub fn new(extra_files: &[PathBuf]) -> Result<Self, RuleError> {
-        let mut rules = RuleSet::bundled()?;
+        Self::with_packs(true, extra_files)
+    }
+
+    /// The bundled packs (when `bundled`) plus rule files.
+    pub fn with_packs(bundled: bool, extra_files: &[PathBuf]) -> Result<Self, RuleError> {
+        let mut rules = if bundled { RuleSet::bundled()? } else { RuleSet::default() };
         let mut digest = Sha256::new();
-        for (name, text) in super::rules::BUNDLED_PACKS {
+        for (name, text) in super::rules::BUNDLED_PACKS.iter().filter(|_| bundled) {
             digest.update(name.as_bytes());
             digest.update(text.as_bytes());
         }
@@ -103,7 +108,13 @@ impl RuleDetector {
         if let Some(finding) = obfuscation_finding(&line) {
             findings.push(finding);
         }
-        let injected: Vec<String> = injection_lines(text).into_iter().chain(injection_lines(&entry.output)).collect();
+        let mut injected: Vec<String> = injection_lines(text);
+        for line in injection_lines(&entry.output) {
+            // The output often echoes what was typed: report each text once.
+            if !injected.iter().any(|seen| seen.contains(&line) || line.contains(seen.as_str())) {
+                injected.push(line);
+            }
+        }
         if !injected.is_empty() {
             findings.push(Finding {
                 source: FindingSource::Rules,

@@ -38,13 +38,17 @@ pub struct AnalyzeArgs {
     #[arg(long, value_enum, default_value_t)]
     format: OutputFormat,
     /// Extra rule files (YAML), added to the bundled packs.
-    #[arg(long = "rules", value_name = "FILE")]
+    #[arg(long = "rules", value_name = "FILE", num_args = 1..)]
     rule_files: Vec<PathBuf>,
+    /// Use only the `--rules` files, not the bundled packs.
+    #[arg(long)]
+    no_bundled: bool,
 }
 
 /// Runs `analyze`.
 pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
-    let detector = RuleDetector::new(&arguments.rule_files).context("loading rule packs")?;
+    let detector =
+        RuleDetector::with_packs(!arguments.no_bundled, &arguments.rule_files).context("loading rule packs")?;
     let (found, walk_problems) = files::collect_files(&arguments.paths);
     for problem in &walk_problems {
         eprintln!("warning: {problem}");

@@ -18,6 +18,9 @@ pub enum RulesCommand {
     Check {
         /// Extra rule files.
         files: Vec<PathBuf>,
+        /// Check only FILEs, not the bundled packs.
+        #[arg(long)]
+        no_bundled: bool,
     },
     /// Show which rules match each TEXT (a command line, a SQL query, or `VERB /api/...`).
     Try {
@@ -25,8 +28,11 @@ pub enum RulesCommand {
         #[arg(required = true)]
         texts: Vec<String>,
         /// Extra rule files.
-        #[arg(long = "rules", value_name = "FILE")]
+        #[arg(long = "rules", value_name = "FILE", num_args = 1..)]
         files: Vec<PathBuf>,
+        /// Use only the `--rules` files, not the bundled packs.
+        #[arg(long)]
+        no_bundled: bool,
         /// The database protocol for queries.
         #[arg(long, default_value = "postgres")]
         protocol: String,
@@ -35,8 +41,8 @@ pub enum RulesCommand {
 
 pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
     match command {
-        RulesCommand::Check { files } => {
-            let detector = RuleDetector::new(&files).context("loading rule packs")?;
+        RulesCommand::Check { files, no_bundled } => {
+            let detector = RuleDetector::with_packs(!no_bundled, &files).context("loading rule packs")?;
             let failures = detector.rules().check_examples();
             for failure in &failures {
                 println!("FAIL {failure}");
@@ -45,8 +51,8 @@ pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
             println!("{rules} rules, {} example failures", failures.len());
             Ok(if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        RulesCommand::Try { texts, files, protocol } => {
-            let detector = RuleDetector::new(&files).context("loading rule packs")?;
+        RulesCommand::Try { texts, files, no_bundled, protocol } => {
+            let detector = RuleDetector::with_packs(!no_bundled, &files).context("loading rule packs")?;
             for text in texts {
                 let mut variables = Variables::default();
                 let line = understand(&text, &mut variables);

@@ -52,7 +52,7 @@ pub fn text_report(verdict: &Verdict) -> String {
         let marker = if entry.command_event_details.success { ' ' } else { '✗' };
         let risk = match entry.risk_level {
             RiskLevel::Unspecified => String::new(),
-            level => format!("{level:<8} "),
+            level => format!("{:<8} ", level.as_str()),
         };
         let techniques = if entry.mitre_attack_ids.is_empty() {
             String::new()
