@@ -99,10 +99,19 @@ fn large_session(criterion: &mut Criterion) {
     group
         .bench_function("reconstruct_only", |bench| bench.iter(|| black_box(reconstruct(120, 40, black_box(&inputs)))));
     group.finish();
+    let detector = RuleDetector::new(&[]).expect("bundled rules load");
+    let mut group = criterion.benchmark_group("analyze_10mb_session_rules");
+    group.sample_size(10);
+    group.throughput(Throughput::Bytes(bytes));
+    group.bench_function("judge_with_rules", |bench| {
+        bench.iter(|| black_box(judge_session(black_box(session), &detector)))
+    });
+    group.finish();
 }
 
 fn small_sessions(criterion: &mut Criterion) {
-    // 10,000 sessions of 20 commands with 3 output lines each (~19 KB of JSON per session).
+    // 10,000 sessions of 20 typed commands with 3 output lines each (~100 KB of JSON per
+    // session: one print event per keystroke).
     let mut jsonl = String::new();
     for index in 0..10_000 {
         jsonl.push_str(&session_jsonl(&format!("small-{index:05}"), 20, 3));

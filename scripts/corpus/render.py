@@ -19,6 +19,7 @@ import json
 import posixpath
 import random
 import re
+import shlex
 import uuid
 
 from dsl import Cmd, KExec, KReq, Scenario, Sql, Wait, B
@@ -121,26 +122,31 @@ def visible_len(s: str) -> int:
     return len(ANSI.sub("", s))
 
 
-CD = re.compile(r"^\s*cd(?:\s+([^\s;&|]+))?\s*(?:$|&&|;)")
-
-
 def apply_cd(frame: Frame, line: str, out: str) -> None:
-    m = CD.match(line)
-    if not m or "No such file" in out or "Permission denied" in out or "Not a directory" in out:
+    if "No such file" in out or "Permission denied" in out or "Not a directory" in out:
         return
-    arg = m.group(1)
-    if arg in (None, "~"):
-        new = frame.home
-    elif arg == "-":
-        new = frame.oldpwd
-    elif arg.startswith("~/"):
-        new = posixpath.join(frame.home, arg[2:])
-    else:
-        new = posixpath.join(frame.cwd, arg)
-    new = posixpath.normpath(new)
-    if new.startswith("//"):
-        new = new[1:]
-    frame.oldpwd, frame.cwd = frame.cwd, new
+    for segment in re.split(r"&&|;|\|\|", line):
+        try:
+            words = shlex.split(segment)
+        except ValueError:
+            continue
+        if not words or words[0] != "cd" or len(words) > 2:
+            continue
+        arg = words[1] if len(words) == 2 else None
+        if arg in (None, "~"):
+            new = frame.home
+        elif arg == "-":
+            new = frame.oldpwd
+        elif arg.startswith("~/"):
+            new = posixpath.join(frame.home, arg[2:])
+        else:
+            new = posixpath.join(frame.cwd, arg)
+        new = posixpath.normpath(new)
+        if new.startswith("//"):
+            new = new[1:]
+        if arg and arg.endswith(" ") and not new.endswith(" "):
+            new += " " if new.endswith(".") else ""
+        frame.oldpwd, frame.cwd = frame.cwd, new
 
 
 def detect_push(frame: Frame, cmd: Cmd) -> dict | None:
