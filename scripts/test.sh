@@ -21,6 +21,8 @@ if [ "${SIGHTLINE_SKIP_LINT:-0}" != "1" ]; then
   cargo clippy --locked --all-targets -- -D warnings
 fi
 
+# Benchmarks are compiled by clippy above but not run here: in a debug build they take minutes.
+# Run them with `cargo bench` (see BENCHMARKS.md).
 log "cargo test"
-cargo test --locked --all-targets
+cargo test --locked --lib --bins --tests
 cargo test --locked --doc

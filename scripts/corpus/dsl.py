@@ -65,6 +65,7 @@ class Cmd:
     noout_newline: bool = False
     screen: dict | None = None  # full-screen program
     raw_out: str | None = None  # output bytes already terminal-formatted
+    final: bool = False  # the connection drops after this command's output (reboot, kill)
 
     @property
     def line(self) -> str:

@@ -90,6 +90,7 @@ class Frame:
     def __init__(self, user, host, cwd, home, style, exit_out="logout"):
         self.user, self.host, self.cwd, self.home, self.style, self.exit_out = user, host, cwd, home, style, exit_out
         self.oldpwd = cwd
+        self.prefix = ""  # e.g. "(.venv) " while a virtualenv is active
 
     @property
     def bracketed(self) -> bool:
@@ -103,6 +104,9 @@ class Frame:
         return self.cwd
 
     def prompt(self) -> str:
+        return self.prefix + self._ps1()
+
+    def _ps1(self) -> str:
         sym = "#" if self.user == "root" else "$"
         d = self.disp()
         u, h = self.user, self.host
@@ -347,7 +351,11 @@ def render_terminal(scn: Scenario, rng: random.Random) -> list[tuple[int, str]]:
         term.ms += int(think * 1000)
         lines = step.text.split("\n")
         start_col = term.col
-        if step.pasted:
+        if step.pasted and not frame.bracketed:
+            # no readline: the tty echoes the pasted bytes as they come
+            term.write("\r\n".join(lines), rng.randint(30, 120))
+            term.col = (term.col + len(lines[-1])) % WIDTH
+        elif step.pasted:
             assert B not in step.text, "a pasted command has no typing mistakes"
             chunks, rows = [], 0
             for i, line in enumerate(lines):
@@ -374,7 +382,7 @@ def render_terminal(scn: Scenario, rng: random.Random) -> list[tuple[int, str]]:
             prompt(rng.randint(1, 8))
             continue
         enter = "\r\n\x1b[?2004l\r" if frame.bracketed else "\r\n"
-        if step.pasted:
+        if step.pasted and frame.bracketed:
             if term.col >= start_col and not rows:
                 move = "\r" + "\x1b[C" * start_col
             else:
@@ -431,7 +439,15 @@ def render_terminal(scn: Scenario, rng: random.Random) -> list[tuple[int, str]]:
                 term.ms += int(step.run * 1000)
             if step.ctrl_c:
                 term.write("^C\r\n", rng.randint(2500, 9000))
+        if step.final:
+            ended = True
+            break
         apply_cd(frame, line, step.out)
+        venv = re.match(r"^(?:source|\.) (?:\S*/)?(\.?[\w.-]+)/bin/activate$", line.strip())
+        if venv:
+            frame.prefix = f"({venv.group(1)}) "
+        elif line.strip() == "deactivate":
+            frame.prefix = ""
         push = detect_push(frame, step)
         if push:
             user = push.get("user", "root")
