@@ -162,6 +162,9 @@ impl RuleSet {
     pub fn evaluate(&self, target: &Target<'_>) -> Vec<Hit> {
         let mut hits = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
+            if !rule.could_match(target) {
+                continue;
+            }
             if let Some(evidence) = rule.matches(target) {
                 hits.push(Hit { rule: index, evidence });
             }
@@ -389,6 +392,16 @@ fn kube_matches(matcher: &KubeMatch, view: &KubeView) -> bool {
 }
 
 impl Rule {
+    /// A cheap pre-check: false when no matcher can hold (a shell matcher's programs are not
+    /// among the target's, a SQL or Kubernetes matcher has nothing to look at).
+    fn could_match(&self, target: &Target<'_>) -> bool {
+        let shell_possible = self.shell.iter().any(|matcher| {
+            matcher.program.is_empty()
+                || target.commands.iter().any(|command| matcher.program.contains(&command.program))
+        });
+        shell_possible || (self.sql.is_some() && target.sql.is_some()) || (self.kube.is_some() && target.kube.is_some())
+    }
+
     /// The evidence when the rule matches the target.
     pub fn matches(&self, target: &Target<'_>) -> Option<String> {
         for matcher in &self.shell {
