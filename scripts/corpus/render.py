@@ -119,6 +119,8 @@ class Frame:
             return f"{d} {sym} "
         if self.style == "dash":
             return f"{sym} "
+        if self.style == "sh52":  # bash started as sh (e.g. an SSM session)
+            return f"sh-5.2{sym} "
         return f"{u}@{h}:{d}{sym} "
 
 
@@ -281,8 +283,12 @@ def render_screen(term: Term, cmd: Cmd, rng: random.Random) -> None:
             row = min(line_no, rows - 1)
             term.write(f"\x1b[?25l\x1b[{row};1H\x1b[?25h", rng.randint(900, 4000))
             term.write(f"\x1b[{rows};1H\x1b[1m-- INSERT --\x1b[m\x1b[{row};1H\x1b[K", rng.randint(300, 900))
-            for ch in new_text:
-                term.write(ch, rng.randint(60, 150))
+            if len(new_text) > 40:
+                # a long line is pasted in insert mode: it arrives in one piece
+                term.write(new_text, rng.randint(300, 900))
+            else:
+                for ch in new_text:
+                    term.write(ch, rng.randint(60, 150))
             term.write(f"\x1b[{rows};1H\x1b[K\x1b[{row};{max(1, len(new_text))}H", rng.randint(300, 800))
         keys = sc["keys"]
         term.write(f"\x1b[?25l\x1b[{rows};1H\x1b[K\x1b[{rows};1H:\x1b[?25h", rng.randint(1500, 6000))
@@ -442,7 +448,7 @@ def render_terminal(scn: Scenario, rng: random.Random) -> list[tuple[int, str]]:
         if step.final:
             ended = True
             break
-        apply_cd(frame, line, step.out)
+        apply_cd(frame, step.cd_from or line, step.out)
         venv = re.match(r"^(?:source|\.) (?:\S*/)?(\.?[\w.-]+)/bin/activate$", line.strip())
         if venv:
             frame.prefix = f"({venv.group(1)}) "

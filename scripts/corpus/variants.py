@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import random
+import re
 from dataclasses import dataclass, field
 
 import obfuscate
@@ -44,6 +45,9 @@ class Inj:
 def inj(base, desc, inserts=(), outputs=None, label="injected"):
     return Inj(base, label, list(inserts), dict(outputs or {}), desc)
 
+
+# Methods whose command runs in the interactive shell itself (not a child shell).
+CURRENT_SHELL = {"base64-eval", "octal", "quotes", "ifs", "vars", "glob"}
 
 DESCRIBE = {
     "base64": "echo <base64> | base64 -d | bash", "base64-sh": "base64 --decode piped to sh",
@@ -105,7 +109,14 @@ def build_obf(spec: Obf, plain: Scenario) -> Scenario:
                     obfuscate.check(method, s.line, text)
                     used.add(method)
                 n = copy.deepcopy(s)
-                n.text, n.paste = text, None if len(text) > 64 else False
+                n.text, n.paste = text, None if len(text) > 56 else False
+                if method in CURRENT_SHELL or s.line in spec.overrides:
+                    n.cd_from = s.line  # eval & co. run in the login shell: a cd still happens
+                else:
+                    # a child shell runs it: no job-control messages, and a cd would not stick
+                    assert not re.search(r"(^|[;&|(]\s*)cd\s", s.line), f"{spec.base}: {method} would lose a cd"
+                    assert not re.match(r"^[A-Za-z_]+=", s.line), f"{spec.base}: {method} would lose a variable"
+                    n.out = "\n".join(x for x in s.out.split("\n") if not re.fullmatch(r"\[\d+\] \d+", x))
                 if n.screen:
                     raise AssertionError(f"{spec.base}: cannot obfuscate a full-screen step")
                 steps.append(n)
@@ -151,7 +162,7 @@ def build_inj(spec: Inj, plain: Scenario) -> Scenario:
     scn = copy.deepcopy(plain)
     steps = list(scn.steps)
     for where, text in spec.outputs.items():
-        idx = _find(steps, where) - 1
+        idx = where if isinstance(where, int) else _find(steps, where) - 1
         s = copy.deepcopy(steps[idx])
         s.out = (s.out + "\n" if s.out else "") + block(text)
         steps[idx] = s

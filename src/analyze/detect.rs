@@ -7,8 +7,8 @@
 use super::injection::injection_lines;
 use super::kube::understand_request;
 use super::rules::{RuleError, RuleSet, Target};
-use super::shell::{CommandLine, Origin, SimpleCommand, Variables, understand};
-use super::sql::understand_query;
+use super::shell::{CommandLine, Obfuscation, Origin, SimpleCommand, Variables, understand};
+use super::sql::{hidden_queries, understand_query};
 use super::{Assessment, Detector, attack, score};
 use crate::model::{Finding, FindingSource, RiskLevel, Session, ThreatCategory, TimelineEntry, TimelineSource};
 use sha2::{Digest, Sha256};
@@ -79,16 +79,36 @@ impl RuleDetector {
                 kube = None;
             }
         }
+        let revealed = line.revealed();
         let target = Target {
             line: text,
+            revealed: &revealed,
             commands: &line.commands,
             sql: sql.as_ref(),
             kube: kube.as_ref(),
             output: &entry.output,
         };
-        let mut findings: Vec<Finding> = self
-            .rules
-            .evaluate(&target)
+        let mut hits = self.rules.evaluate(&target);
+        // Queries hidden in a query (EXECUTE of base64, PREPARE from hex) are judged as typed.
+        let hidden: Vec<String> = sql.as_ref().map(|view| hidden_queries(&view.text)).unwrap_or_default();
+        for payload in &hidden {
+            let view = understand_query(payload, protocol);
+            let payload_target =
+                Target { line: payload, revealed: &[], commands: &[], sql: Some(&view), kube: None, output: "" };
+            for hit in self.rules.evaluate(&payload_target) {
+                if !hits.iter().any(|seen| seen.rule == hit.rule) {
+                    hits.push(hit);
+                }
+            }
+        }
+        if !hidden.is_empty() {
+            line.obfuscations.push(Obfuscation {
+                technique: "encoded-sql".to_string(),
+                decodes: true,
+                revealed: hidden.join("; ").chars().take(512).collect(),
+            });
+        }
+        let mut findings: Vec<Finding> = hits
             .into_iter()
             .map(|hit| {
                 let rule = &self.rules.rules[hit.rule];
@@ -158,7 +178,8 @@ fn obfuscation_finding(line: &CommandLine) -> Option<Finding> {
     techniques.sort();
     techniques.dedup();
     let decodes = line.obfuscations.iter().any(|obfuscation| obfuscation.decodes);
-    let executes_hidden = line.commands.iter().any(|command| matches!(command.origin, Origin::Decoded(_)));
+    let executes_hidden = line.commands.iter().any(|command| matches!(command.origin, Origin::Decoded(_)))
+        || line.obfuscations.iter().any(|obfuscation| obfuscation.technique == "encoded-sql");
     let mut ids = vec!["T1027".to_string()];
     if decodes {
         ids.push("T1140".to_string());

@@ -98,19 +98,62 @@ pub fn understand_query(query: &str, protocol: &str) -> SqlView {
     if compact.contains("INTO OUTFILE") || compact.contains("INTO DUMPFILE") {
         view.statements.push("select_into_outfile".to_string());
     }
-    if (compact.contains("ROLE") || compact.contains("USER"))
-        && (compact.contains("SUPERUSER") && !compact.contains("NOSUPERUSER")
-            || compact.contains("CREATEROLE")
-            || compact.contains("WITH GRANT OPTION") && compact.contains("ALL"))
-    {
-        view.superuser = true;
-    }
+    // Only statements that create or change a role can grant superuser powers (a SELECT of
+    // `rolsuper, rolcreaterole` only reads them).
+    let changes_role = ["CREATE ROLE", "CREATE USER", "ALTER ROLE", "ALTER USER", "GRANT"]
+        .iter()
+        .any(|prefix| compact.trim_start().starts_with(prefix));
+    let grants_powers = compact.contains(" SUPERUSER") && !compact.contains("NOSUPERUSER")
+        || compact.contains(" CREATEROLE") && !compact.contains("NOCREATEROLE")
+        || compact.starts_with("GRANT ALL") && compact.contains("WITH GRANT OPTION");
+    view.superuser = changes_role && grants_powers;
     view.statements.dedup();
     view.tables.sort();
     view.tables.dedup();
     view.functions.sort();
     view.functions.dedup();
     view
+}
+
+/// Queries hidden inside a query: base64 (`decode('..', 'base64')`, `FROM_BASE64('..')`), hex
+/// (`0x..`, `UNHEX('..')`, `decode('..', 'hex')`) and `chr()`/`CHAR()` sequences, as used with
+/// `EXECUTE`, `DO` blocks and `PREPARE ... FROM`. Returns the decoded texts.
+pub fn hidden_queries(query: &str) -> Vec<String> {
+    use crate::analyze::shell::decode::{decode_base64, decode_hex};
+    let mut found = Vec::new();
+    let patterns: [(&str, fn(&[u8]) -> Option<Vec<u8>>); 5] = [
+        (r"(?i)decode\(\s*'([A-Za-z0-9+/=\s]{8,})'\s*,\s*'base64'\s*\)", decode_base64),
+        (r"(?i)from_base64\(\s*'([A-Za-z0-9+/=\s]{8,})'\s*\)", decode_base64),
+        (r"(?i)decode\(\s*'([0-9a-f]{8,})'\s*,\s*'hex'\s*\)", decode_hex),
+        (r"(?i)unhex\(\s*'([0-9a-f]{8,})'\s*\)", decode_hex),
+        (r"(?i)\b0x([0-9a-f]{8,})\b", decode_hex),
+    ];
+    for (pattern, decoder) in patterns {
+        let Ok(regex) = regex::Regex::new(pattern) else {
+            continue;
+        };
+        for captures in regex.captures_iter(query) {
+            if let Some(bytes) = captures.get(1).and_then(|m| decoder(m.as_str().as_bytes())) {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                if text.chars().all(|c| !c.is_control() || c.is_whitespace()) {
+                    found.push(text);
+                }
+            }
+        }
+    }
+    if let Ok(regex) = regex::Regex::new(r"(?i)(?:chr|char)\(\s*\d+(?:\s*(?:\)\s*\|\|\s*chr\(|,)\s*\d+)+\s*\)") {
+        for matched in regex.find_iter(query) {
+            let text: String = matched
+                .as_str()
+                .split(|c: char| !c.is_ascii_digit())
+                .filter_map(|number| number.parse::<u32>().ok().and_then(char::from_u32))
+                .collect();
+            if text.len() >= 4 {
+                found.push(text);
+            }
+        }
+    }
+    found
 }
 
 /// The statement's kind in snake case, from its variant name (stable across parser versions).
@@ -149,10 +192,23 @@ mod tests {
         let view = understand_query("CREATE ROLE backdoor WITH LOGIN SUPERUSER PASSWORD 'x'", "postgres");
         assert!(view.superuser);
         assert_eq!(view.statements[0], "create_role");
+        let view = understand_query("SELECT rolname, rolsuper, rolcreaterole FROM pg_roles", "postgres");
+        assert!(!view.superuser);
         let view = understand_query("DELETE FROM orders", "postgres");
         assert!(view.no_where);
         let view = understand_query("UPDATE orders SET x = 1 WHERE id = 2", "postgres");
         assert!(!view.no_where);
+    }
+
+    #[test]
+    fn finds_hidden_queries() {
+        assert_eq!(
+            hidden_queries("DO $$ BEGIN EXECUTE convert_from(decode('U0VMRUNUIDE=', 'base64'), 'UTF8'); END $$;"),
+            vec!["SELECT 1"]
+        );
+        assert_eq!(hidden_queries("SET @q = 0x53454c4543542031"), vec!["SELECT 1"]);
+        assert_eq!(hidden_queries("SELECT chr(83)||chr(69)||chr(76)||chr(69)"), vec!["SELE"]);
+        assert!(hidden_queries("SELECT 1").is_empty());
     }
 
     #[test]

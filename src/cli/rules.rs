@@ -70,8 +70,15 @@ pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
                 for obfuscation in &line.obfuscations {
                     println!("  obfuscation: {} -> {}", obfuscation.technique, obfuscation.revealed);
                 }
-                let target =
-                    Target { line: &text, commands: &line.commands, sql: Some(&sql), kube: kube.as_ref(), output: "" };
+                let revealed = line.revealed();
+                let target = Target {
+                    line: &text,
+                    revealed: &revealed,
+                    commands: &line.commands,
+                    sql: Some(&sql),
+                    kube: kube.as_ref(),
+                    output: "",
+                };
                 for hit in detector.rules().evaluate(&target) {
                     let rule = &detector.rules().rules[hit.rule];
                     println!(

@@ -102,6 +102,9 @@ struct CompiledSql {
 pub struct Target<'a> {
     /// The entry's command line (or query, or request) as recorded.
     pub line: &'a str,
+    /// Texts the line hid and analysis revealed (decoded payloads, wrapped scripts, expanded
+    /// command lines); `line` patterns look at these too.
+    pub revealed: &'a [String],
     /// Simple commands it runs (typed, wrapped, decoded, or executed per enhanced recording).
     pub commands: &'a [SimpleCommand],
     pub sql: Option<&'a SqlView>,
@@ -206,7 +209,15 @@ fn example_matches(rule: &Rule, example: &str) -> bool {
     let kube = understand_request(line);
     ["postgres", "mysql"].iter().any(|protocol| {
         let sql = understand_query(line, protocol);
-        let target = Target { line, commands: &understood.commands, sql: Some(&sql), kube: kube.as_ref(), output };
+        let revealed = understood.revealed();
+        let target = Target {
+            line,
+            revealed: &revealed,
+            commands: &understood.commands,
+            sql: Some(&sql),
+            kube: kube.as_ref(),
+            output,
+        };
         rule.matches(&target).is_some()
     })
 }
@@ -359,7 +370,12 @@ impl CompiledShell {
 
     /// The evidence when the matcher holds.
     fn matches(&self, target: &Target<'_>) -> Option<String> {
-        if !self.line.is_empty() && !self.line.iter().any(|regex| regex.is_match(target.line)) {
+        if !self.line.is_empty()
+            && !self
+                .line
+                .iter()
+                .any(|regex| regex.is_match(target.line) || target.revealed.iter().any(|text| regex.is_match(text)))
+        {
             return None;
         }
         if !self.output.is_empty() && !self.output.iter().any(|regex| regex.is_match(target.output)) {

@@ -358,15 +358,42 @@ pub fn interpreter_commands(code: &str, depth: usize) -> Vec<String> {
             }
         }
     }
-    if let Ok(regex) = regex::Regex::new(r#"b64decode\(\s*b?['"]([A-Za-z0-9+/=_-]{8,})['"]"#) {
+    // Encoded payloads: base64 (`b64decode("...")`) and hex (`pack("H*", "...")`,
+    // `bytes.fromhex("...")`). Python code is searched again; anything else runs as a command.
+    let encoded: [(&str, fn(&[u8]) -> Option<Vec<u8>>); 3] = [
+        (r#"b64decode\(\s*b?['"]([A-Za-z0-9+/=_-]{8,})['"]"#, decode_base64),
+        (r#"pack\(\s*(?:qq\(|['"])H\*(?:\)|['"])\s*,\s*(?:qq\(|['"])([0-9a-fA-F]{4,})"#, decode_hex),
+        (r#"fromhex\(\s*['"]([0-9a-fA-F]{4,})['"]"#, decode_hex),
+    ];
+    for (pattern, decoder) in encoded {
+        let Ok(regex) = regex::Regex::new(pattern) else {
+            continue;
+        };
         for captures in regex.captures_iter(code) {
-            if let Some(decoded) = captures.get(1).and_then(|m| decode_base64(m.as_str().as_bytes())) {
+            if let Some(decoded) = captures.get(1).and_then(|m| decoder(m.as_str().as_bytes())) {
                 let inner = String::from_utf8_lossy(&decoded).into_owned();
-                commands.extend(interpreter_commands(&inner, depth + 1));
+                let nested = interpreter_commands(&inner, depth + 1);
+                if nested.is_empty() && !looks_like_code(&inner) {
+                    commands.push(inner);
+                } else {
+                    commands.extend(nested);
+                }
             }
         }
     }
     commands
+}
+
+/// Whether a decoded payload is interpreter code rather than a shell command.
+fn looks_like_code(text: &str) -> bool {
+    ["import ", "def ", "socket.", "subprocess", "os.", "__import__", "use ", "my $", "print("]
+        .iter()
+        .any(|marker| text.contains(marker))
+}
+
+/// True when interpreter code carries an encoded payload (base64 or hex).
+pub fn has_encoded_payload(code: &str) -> bool {
+    ["b64decode", "fromhex", "pack(", "decode('hex')", "codecs.decode"].iter().any(|marker| code.contains(marker))
 }
 
 #[cfg(test)]
@@ -423,5 +450,10 @@ mod tests {
             vec!["id"]
         );
         assert_eq!(interpreter_commands("system(\"wget http://x/y\")", 0), vec!["wget http://x/y"]);
+        assert_eq!(
+            interpreter_commands("import os,base64;os.system(base64.b64decode(\"aWQ7IHdob2FtaQ==\").decode())", 0),
+            vec!["id; whoami"]
+        );
+        assert_eq!(interpreter_commands("system(pack(qq(H*),qq(6964)))", 0), vec!["id"]);
     }
 }

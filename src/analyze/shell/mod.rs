@@ -133,6 +133,20 @@ pub struct CommandLine {
     pub parse_failed: bool,
 }
 
+impl CommandLine {
+    /// Every text the line hid that analysis revealed: decoded payloads, and the expanded form
+    /// of obfuscated commands.
+    pub fn revealed(&self) -> Vec<String> {
+        let mut texts = self.decoded.clone();
+        for obfuscation in &self.obfuscations {
+            if !obfuscation.revealed.is_empty() && !texts.contains(&obfuscation.revealed) {
+                texts.push(obfuscation.revealed.clone());
+            }
+        }
+        texts
+    }
+}
+
 /// Understands one command line, using and updating the session's variables.
 pub fn understand(text: &str, variables: &mut Variables) -> CommandLine {
     let mut line = CommandLine::default();

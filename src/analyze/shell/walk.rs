@@ -431,8 +431,22 @@ impl Walker<'_> {
                 if let Some(command) = make(&words, Vec::new(), self.origin.clone()) {
                     self.line.commands.push(command);
                 }
+                if decode::has_encoded_payload(&code) {
+                    let revealed = decode::interpreter_commands(&code, self.depth + 1).join("; ");
+                    self.line.obfuscations.push(Obfuscation {
+                        technique: format!("encoded-{wrapper}-payload"),
+                        decodes: true,
+                        revealed: revealed.chars().take(512).collect(),
+                    });
+                    self.line.decoded.push(revealed);
+                }
+                let origin = if decode::has_encoded_payload(&code) {
+                    Origin::Decoded(wrapper.clone())
+                } else {
+                    Origin::Wrapped(wrapper.clone())
+                };
                 for command in decode::interpreter_commands(&code, self.depth + 1) {
-                    analyse(&command, self.variables, Origin::Wrapped(wrapper.clone()), self.depth + 1, self.line);
+                    analyse(&command, self.variables, origin.clone(), self.depth + 1, self.line);
                 }
             }
         }
