@@ -119,9 +119,9 @@ pub fn understand_query(query: &str, protocol: &str) -> SqlView {
 /// (`0x..`, `UNHEX('..')`, `decode('..', 'hex')`) and `chr()`/`CHAR()` sequences, as used with
 /// `EXECUTE`, `DO` blocks and `PREPARE ... FROM`. Returns the decoded texts.
 pub fn hidden_queries(query: &str) -> Vec<String> {
-    use crate::analyze::shell::decode::{decode_base64, decode_hex};
+    use crate::analyze::shell::decode::{Decoder, decode_base64, decode_hex};
     let mut found = Vec::new();
-    let patterns: [(&str, fn(&[u8]) -> Option<Vec<u8>>); 5] = [
+    let patterns: [(&str, Decoder); 5] = [
         (r"(?i)decode\(\s*'([A-Za-z0-9+/=\s]{8,})'\s*,\s*'base64'\s*\)", decode_base64),
         (r"(?i)from_base64\(\s*'([A-Za-z0-9+/=\s]{8,})'\s*\)", decode_base64),
         (r"(?i)decode\(\s*'([0-9a-f]{8,})'\s*,\s*'hex'\s*\)", decode_hex),

@@ -172,6 +172,9 @@ fn expand_tr_set(set: &str) -> Vec<char> {
     out
 }
 
+/// A decoder of encoded bytes (base64, hex, ...).
+pub type Decoder = fn(&[u8]) -> Option<Vec<u8>>;
+
 /// Decodes base64 (standard or URL-safe, whitespace ignored, padding optional).
 pub fn decode_base64(input: &[u8]) -> Option<Vec<u8>> {
     let cleaned: Vec<u8> = input.iter().copied().filter(|byte| !byte.is_ascii_whitespace()).collect();
@@ -360,7 +363,7 @@ pub fn interpreter_commands(code: &str, depth: usize) -> Vec<String> {
     }
     // Encoded payloads: base64 (`b64decode("...")`) and hex (`pack("H*", "...")`,
     // `bytes.fromhex("...")`). Python code is searched again; anything else runs as a command.
-    let encoded: [(&str, fn(&[u8]) -> Option<Vec<u8>>); 3] = [
+    let encoded: [(&str, Decoder); 3] = [
         (r#"b64decode\(\s*b?['"]([A-Za-z0-9+/=_-]{8,})['"]"#, decode_base64),
         (r#"pack\(\s*(?:qq\(|['"])H\*(?:\)|['"])\s*,\s*(?:qq\(|['"])([0-9a-fA-F]{4,})"#, decode_hex),
         (r#"fromhex\(\s*['"]([0-9a-fA-F]{4,})['"]"#, decode_hex),
