@@ -1,71 +1,23 @@
 //! A first, table-driven guess at a command's `CommandCategory` from the program it runs, and
 //! at a SQL statement's from its leading keyword. The detection engine may refine it.
 
+use super::shell::wrappers::{self, Inner};
 use crate::model::CommandCategory;
 
-/// Wrappers that run another program: the category is the wrapped program's.
-const WRAPPERS: &[&str] = &[
-    "sudo", "doas", "env", "nohup", "time", "timeout", "nice", "ionice", "stdbuf", "exec", "command", "builtin",
-    "xargs", "watch", "strace", "ltrace",
-];
-
-/// Wrapper options whose value is the next word.
-const OPTIONS_WITH_VALUES: &[(&str, &str)] = &[
-    ("sudo", "-u"),
-    ("sudo", "-g"),
-    ("sudo", "-C"),
-    ("sudo", "-D"),
-    ("sudo", "-h"),
-    ("sudo", "-p"),
-    ("sudo", "-r"),
-    ("sudo", "-t"),
-    ("sudo", "-U"),
-    ("doas", "-u"),
-    ("env", "-u"),
-    ("env", "-C"),
-    ("env", "-S"),
-    ("timeout", "-s"),
-    ("timeout", "-k"),
-    ("nice", "-n"),
-    ("ionice", "-c"),
-    ("ionice", "-n"),
-    ("xargs", "-I"),
-    ("xargs", "-n"),
-    ("xargs", "-P"),
-    ("watch", "-n"),
-    ("strace", "-o"),
-    ("strace", "-e"),
-    ("strace", "-p"),
-];
-
-/// The program a command line runs first: skips variable assignments, wrappers and their
-/// options (a simple split; the detection engine parses commands properly).
-pub fn first_program(command: &str) -> Option<&str> {
-    let mut words = command.split_whitespace().peekable();
-    while let Some(word) = words.next() {
-        let word = word.trim_start_matches(['(', '{', '!']);
-        if word.is_empty() || word.contains('=') && !word.starts_with('-') && !word.starts_with('=') {
-            continue;
-        }
-        let base = word.rsplit('/').next().unwrap_or(word);
-        if WRAPPERS.contains(&base) {
-            // Skip the wrapper's options, the values of those that take one, and a numeric
-            // duration (`timeout 5`).
-            while let Some(next) = words.peek() {
-                if OPTIONS_WITH_VALUES.contains(&(base, *next)) {
-                    words.next();
-                    words.next();
-                } else if next.starts_with('-') || next.chars().all(|c| c.is_ascii_digit() || c == '.' || c == 's') {
-                    words.next();
-                } else {
-                    break;
-                }
-            }
-            continue;
-        }
-        return Some(base);
+/// The program a command line runs first, looking through variable assignments and wrappers
+/// (`sudo -u root env X=1 /usr/bin/systemctl ...` → `systemctl`). A plain split: the detection
+/// engine parses commands properly.
+pub fn first_program(command: &str) -> Option<String> {
+    let words: Vec<String> = command
+        .split_whitespace()
+        .map(|word| word.trim_start_matches(['(', '{', '!']))
+        .skip_while(|word| word.is_empty() || word.contains('=') && !word.starts_with('-') && !word.starts_with('='))
+        .map(str::to_string)
+        .collect();
+    match wrappers::unwrap(&words).1 {
+        Inner::Exec(words) => words.first().map(|program| program.rsplit('/').next().unwrap_or(program).to_string()),
+        Inner::Script { wrapper, .. } | Inner::Code { wrapper, .. } => Some(wrapper),
     }
-    None
 }
 
 /// The category of a shell command line.
@@ -73,7 +25,7 @@ pub fn shell_command_category(command: &str) -> CommandCategory {
     let Some(program) = first_program(command) else {
         return CommandCategory::Other;
     };
-    program_category(program)
+    program_category(&program)
 }
 
 /// The category of a program by name (`argv[0]` basename).
@@ -182,9 +134,9 @@ mod tests {
 
     #[test]
     fn finds_the_program_behind_wrappers_and_assignments() {
-        assert_eq!(first_program("sudo -u root FOO=1 /usr/bin/systemctl restart app"), Some("systemctl"));
-        assert_eq!(first_program("timeout 5 curl -s x"), Some("curl"));
-        assert_eq!(first_program("A=1 B=2 make"), Some("make"));
+        assert_eq!(first_program("sudo -u root FOO=1 /usr/bin/systemctl restart app").as_deref(), Some("systemctl"));
+        assert_eq!(first_program("timeout 5 curl -s x").as_deref(), Some("curl"));
+        assert_eq!(first_program("A=1 B=2 make").as_deref(), Some("make"));
         assert_eq!(first_program("   "), None);
     }
 
