@@ -10,7 +10,9 @@ use super::rules::{RuleError, RuleSet, Target};
 use super::shell::{CommandLine, Obfuscation, Origin, SimpleCommand, Variables, understand};
 use super::sql::{hidden_queries, understand_query};
 use super::{Assessment, Detector, attack, score};
-use crate::model::{Finding, FindingSource, RiskLevel, Session, ThreatCategory, TimelineEntry, TimelineSource};
+use crate::model::{
+    Finding, FindingSource, RiskLevel, Session, SessionKind, ThreatCategory, TimelineEntry, TimelineSource,
+};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
@@ -214,8 +216,24 @@ impl Detector for RuleDetector {
     fn assess(&self, session: &Session, timeline: &mut [TimelineEntry]) -> Assessment {
         let mut variables = Variables::default();
         let protocol = session.metadata().db_protocol;
+        let mut first_pod_command = session.kind == SessionKind::K8s;
         for entry in timeline.iter_mut() {
-            let findings = self.entry_findings(entry, &mut variables, &protocol);
+            let mut findings = self.entry_findings(entry, &mut variables, &protocol);
+            if first_pod_command && entry.source == TimelineSource::Terminal {
+                // An interactive Kubernetes session is itself an exec into a container.
+                first_pod_command = false;
+                findings.push(Finding {
+                    source: FindingSource::Rules,
+                    rule_id: "builtin.kubernetes-exec".to_string(),
+                    title: "Ran commands inside a container through kubectl exec".to_string(),
+                    description: "The session is an interactive shell in a pod.".to_string(),
+                    risk_level: RiskLevel::Low,
+                    mitre_attack_ids: vec!["T1609".to_string()],
+                    threat_category: ThreatCategory::Execution,
+                    flags: Vec::new(),
+                    evidence: String::new(),
+                });
+            }
             score::apply_findings(entry, findings);
         }
         score::assess(session, timeline)
