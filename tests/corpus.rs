@@ -9,7 +9,6 @@ use sightline::eval;
 use std::path::Path;
 
 #[test]
-#[ignore = "the corpus and the full rule packs are being written; enabled when they land"]
 fn corpus_meets_detection_targets() {
     let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus");
     let detector = RuleDetector::new(&[]).unwrap();

@@ -195,9 +195,16 @@ fn obfuscation_finding(line: &CommandLine) -> Option<Finding> {
     Some(Finding {
         source: FindingSource::Rules,
         rule_id: "builtin.obfuscation".to_string(),
-        title: if executes_hidden { "Ran an encoded or hidden command" } else { "Obfuscated a command" }.to_string(),
+        title: if executes_hidden {
+            "Ran an encoded or hidden command"
+        } else if techniques.iter().all(|technique| technique == "download-and-execute") {
+            "Ran a downloaded script without it being recorded"
+        } else {
+            "Obfuscated a command"
+        }
+        .to_string(),
         description: format!(
-            "The command line hides what it does ({}); the decoded form is judged on its own.",
+            "The command line hides what it does ({}); what could be decoded is judged on its own.",
             techniques.join(", ")
         ),
         risk_level: if executes_hidden { RiskLevel::High } else { RiskLevel::Medium },

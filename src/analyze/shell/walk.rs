@@ -311,6 +311,29 @@ impl Walker<'_> {
         if !reads_stdin_script || !(is_shell || is_python) {
             return;
         }
+        // Code fetched from the network and run directly never appears in the recording.
+        let fetched_from = raws[..raws.len() - 1].iter().flatten().find_map(|raw| {
+            let program = decode::base_name(raw.words.first()?);
+            if !matches!(program, "curl" | "wget" | "fetch" | "nc" | "ncat") {
+                return None;
+            }
+            Some(
+                raw.words
+                    .iter()
+                    .skip(1)
+                    .find(|word| word.contains("://") || word.contains('.'))
+                    .cloned()
+                    .unwrap_or_default(),
+            )
+        });
+        if let Some(source) = fetched_from {
+            self.line.obfuscations.push(Obfuscation {
+                technique: "download-and-execute".to_string(),
+                decodes: false,
+                revealed: source,
+            });
+            return;
+        }
         let fed = last.redirects.iter().find(|redirect| redirect.operator == "<<<" || redirect.operator == "<<");
         let (script, steps) = if let Some(fed) = fed {
             (fed.target.clone(), vec![if fed.operator == "<<<" { "here-string" } else { "here-document" }.to_string()])
