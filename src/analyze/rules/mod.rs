@@ -124,6 +124,50 @@ pub struct Hit {
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    /// Every `line` pattern of every rule in one set, so an entry's texts are scanned once
+    /// instead of once per rule (built on first use).
+    line_index: std::sync::OnceLock<Option<LineIndex>>,
+}
+
+/// The `line` patterns of all rules, and which rule and matcher each belongs to.
+#[derive(Debug)]
+struct LineIndex {
+    set: regex::RegexSet,
+    owners: Vec<(usize, usize)>,
+}
+
+impl LineIndex {
+    /// The index, or `None` when the combined set is too large to compile (rules are then
+    /// matched one by one: slower, same results).
+    fn build(rules: &[Rule]) -> Option<Self> {
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (rule_index, rule) in rules.iter().enumerate() {
+            for (matcher_index, matcher) in rule.shell.iter().enumerate() {
+                for regex in &matcher.line {
+                    patterns.push(regex.as_str().to_string());
+                    owners.push((rule_index, matcher_index));
+                }
+            }
+        }
+        let set = regex::RegexSetBuilder::new(&patterns)
+            .size_limit(256 * 1024 * 1024)
+            .dfa_size_limit(64 * 1024 * 1024)
+            .build()
+            .ok()?;
+        Some(LineIndex { set, owners })
+    }
+
+    /// The (rule, matcher) pairs whose `line` condition holds for any of `texts`.
+    fn hits(&self, texts: impl Iterator<Item = impl AsRef<str>>) -> std::collections::HashSet<(usize, usize)> {
+        let mut hits = std::collections::HashSet::new();
+        for text in texts {
+            for pattern in self.set.matches(text.as_ref()).iter() {
+                hits.insert(self.owners[pattern]);
+            }
+        }
+        hits
+    }
 }
 
 impl RuleSet {
@@ -163,12 +207,19 @@ impl RuleSet {
 
     /// The rules that match a target.
     pub fn evaluate(&self, target: &Target<'_>) -> Vec<Hit> {
+        let line_index = self.line_index.get_or_init(|| LineIndex::build(&self.rules)).as_ref();
+        let line_hits = line_index
+            .map(|index| index.hits(std::iter::once(target.line).chain(target.revealed.iter().map(String::as_str))));
         let mut hits = Vec::new();
         for (index, rule) in self.rules.iter().enumerate() {
             if !rule.could_match(target) {
                 continue;
             }
-            if let Some(evidence) = rule.matches(target) {
+            let matched = match &line_hits {
+                Some(line_hits) => rule.matches_with(target, &|matcher| line_hits.contains(&(index, matcher))),
+                None => rule.matches(target),
+            };
+            if let Some(evidence) = matched {
                 hits.push(Hit { rule: index, evidence });
             }
         }
@@ -368,14 +419,10 @@ impl CompiledShell {
             && (self.wrapper.is_empty() || command.wrappers.iter().any(|wrapper| self.wrapper.contains(wrapper)))
     }
 
-    /// The evidence when the matcher holds.
-    fn matches(&self, target: &Target<'_>) -> Option<String> {
-        if !self.line.is_empty()
-            && !self
-                .line
-                .iter()
-                .any(|regex| regex.is_match(target.line) || target.revealed.iter().any(|text| regex.is_match(text)))
-        {
+    /// The evidence when the matcher holds; `line_holds` says whether its `line` condition
+    /// holds (answered from the rule set's combined index).
+    fn matches(&self, target: &Target<'_>, line_holds: bool) -> Option<String> {
+        if !self.line.is_empty() && !line_holds {
             return None;
         }
         if !self.output.is_empty() && !self.output.iter().any(|regex| regex.is_match(target.output)) {
@@ -420,8 +467,21 @@ impl Rule {
 
     /// The evidence when the rule matches the target.
     pub fn matches(&self, target: &Target<'_>) -> Option<String> {
-        for matcher in &self.shell {
-            if let Some(evidence) = matcher.matches(target) {
+        let line_holds = |matcher: usize| {
+            self.shell[matcher]
+                .line
+                .iter()
+                .any(|regex| regex.is_match(target.line) || target.revealed.iter().any(|text| regex.is_match(text)))
+        };
+        self.matches_with(target, &line_holds)
+    }
+
+    /// As [`Self::matches`], with `line_holds(matcher)` answering the `line` conditions.
+    fn matches_with(&self, target: &Target<'_>, line_holds: &dyn Fn(usize) -> bool) -> Option<String> {
+        for (index, matcher) in self.shell.iter().enumerate() {
+            // Only ask about the line when the matcher has a line condition.
+            let holds = matcher.line.is_empty() || line_holds(index);
+            if let Some(evidence) = matcher.matches(target, holds) {
                 return Some(evidence);
             }
         }
