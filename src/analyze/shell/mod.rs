@@ -21,6 +21,7 @@
 
 pub mod decode;
 mod fallback;
+mod glob;
 mod walk;
 pub mod words;
 pub mod wrappers;
