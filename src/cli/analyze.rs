@@ -94,7 +94,8 @@ pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     out.flush().context("writing to stdout")?;
     progress.finish_and_clear();
     if skipped_in_directories > 0 {
-        eprintln!("note: skipped {skipped_in_directories} files that are not recordings");
+        let files = if skipped_in_directories == 1 { "file" } else { "files" };
+        eprintln!("note: skipped {skipped_in_directories} {files} that are not recordings (README.md and the like)");
     }
 
     if sessions_judged == 0 {
