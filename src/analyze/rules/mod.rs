@@ -68,7 +68,7 @@ pub struct Rule {
     pub file: String,
     shell: Vec<CompiledShell>,
     sql: Option<CompiledSql>,
-    kube: Option<KubeMatch>,
+    kube: Option<CompiledKube>,
     examples: Examples,
 }
 
@@ -322,7 +322,8 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         shell.push(compile_shell(matcher).map_err(&error)?);
     }
     let sql = spec.sql.as_ref().map(compile_sql).transpose().map_err(&error)?;
-    if shell.is_empty() && sql.is_none() && spec.kube.is_none() {
+    let kube = spec.kube.as_ref().map(compile_kube).transpose().map_err(&error)?;
+    if shell.is_empty() && sql.is_none() && kube.is_none() {
         return Err(error("no matcher: give `match`, `any`, `sql` or `kube`".to_string()));
     }
     if spec.examples.matching.is_empty() {
@@ -340,7 +341,7 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         file: file.to_string(),
         shell,
         sql,
-        kube: spec.kube,
+        kube,
         examples: spec.examples,
     })
 }
@@ -406,7 +407,11 @@ impl CompiledShell {
             && (self.not_argument.is_empty() || !any_arg(&self.not_argument))
             && (self.redirect.is_empty()
                 || command.redirects.iter().any(|redirect| {
-                    matches!(redirect.operator.as_str(), ">" | ">>" | ">|" | "&>" | "&>>")
+                    // `>& word` writes stdout and stderr to a file unless the word is a
+                    // descriptor (`2>&1`, `>&-`).
+                    let to_file =
+                        redirect.operator == ">&" && !redirect.target.chars().all(|c| c.is_ascii_digit() || c == '-');
+                    (to_file || matches!(redirect.operator.as_str(), ">" | ">>" | ">|" | "&>" | "&>>"))
                         && self.redirect.iter().any(|regex| regex.is_match(&redirect.target))
                 }))
             && (self.command.is_empty() || {
@@ -448,10 +453,29 @@ impl CompiledSql {
     }
 }
 
-fn kube_matches(matcher: &KubeMatch, view: &KubeView) -> bool {
+fn kube_matches(matcher: &CompiledKube, view: &KubeView) -> bool {
     (matcher.verb.is_empty() || matcher.verb.contains(&view.verb))
         && (matcher.resource.is_empty() || matcher.resource.contains(&view.resource))
         && (matcher.namespace.is_empty() || matcher.namespace.contains(&view.namespace))
+        && (matcher.name.is_empty() || matcher.name.iter().any(|regex| regex.is_match(&view.name)))
+}
+
+/// A Kubernetes matcher with its name patterns compiled.
+#[derive(Debug)]
+struct CompiledKube {
+    verb: Vec<String>,
+    resource: Vec<String>,
+    namespace: Vec<String>,
+    name: Vec<Regex>,
+}
+
+fn compile_kube(matcher: &KubeMatch) -> Result<CompiledKube, String> {
+    Ok(CompiledKube {
+        verb: matcher.verb.clone(),
+        resource: matcher.resource.clone(),
+        namespace: matcher.namespace.clone(),
+        name: patterns(&matcher.name)?,
+    })
 }
 
 impl Rule {

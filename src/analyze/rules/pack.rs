@@ -147,6 +147,9 @@ pub struct KubeMatch {
     /// Namespaces.
     #[serde(default)]
     pub namespace: Vec<String>,
+    /// The resource's name matches one of these patterns.
+    #[serde(default)]
+    pub name: Vec<String>,
 }
 
 /// A rule's examples: command lines (or queries, or `VERB /api/...` requests).
