@@ -7,6 +7,16 @@
 //! `UNSPECIFIED`. Analysis never fails: unreadable parts of a recording yield fewer entries, not
 //! errors.
 
+/// A regular expression compiled once, on first use, at this call site (in scope for every
+/// module declared below). Patterns given here are constants covered by tests, so one that
+/// fails to compile is a build defect.
+macro_rules! static_regex {
+    ($pattern:expr) => {{
+        static REGEX: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+        REGEX.get_or_init(|| regex::Regex::new($pattern).expect("constant pattern compiles (tested)"))
+    }};
+}
+
 pub mod attack;
 pub mod category;
 pub mod detect;

@@ -75,15 +75,13 @@ pub fn understand_query(query: &str, protocol: &str) -> SqlView {
                 .unwrap_or("")
                 .trim_start_matches('\\');
             view.statements.push(keyword.to_ascii_lowercase());
-            if let Ok(regex) = regex::Regex::new(r"(?i)\b(?:from|into|join|update|table)\s+([a-z0-9_.`\x22]+)") {
-                for captures in regex.captures_iter(query) {
-                    view.tables.push(captures[1].to_ascii_lowercase().replace(['"', '`'], ""));
-                }
+            let tables = static_regex!(r"(?i)\b(?:from|into|join|update|table)\s+([a-z0-9_.`\x22]+)");
+            for captures in tables.captures_iter(query) {
+                view.tables.push(captures[1].to_ascii_lowercase().replace(['"', '`'], ""));
             }
-            if let Ok(regex) = regex::Regex::new(r"(?i)\b([a-z_][a-z0-9_.]*)\s*\(") {
-                for captures in regex.captures_iter(query) {
-                    view.functions.push(captures[1].to_ascii_lowercase());
-                }
+            let functions = static_regex!(r"(?i)\b([a-z_][a-z0-9_.]*)\s*\(");
+            for captures in functions.captures_iter(query) {
+                view.functions.push(captures[1].to_ascii_lowercase());
             }
             view.no_where = matches!(keyword, "UPDATE" | "DELETE") && !upper.contains("WHERE");
         }
@@ -121,17 +119,14 @@ pub fn understand_query(query: &str, protocol: &str) -> SqlView {
 pub fn hidden_queries(query: &str) -> Vec<String> {
     use crate::analyze::shell::decode::{Decoder, decode_base64, decode_hex};
     let mut found = Vec::new();
-    let patterns: [(&str, Decoder); 5] = [
-        (r"(?i)decode\(\s*'([A-Za-z0-9+/=\s]{8,})'\s*,\s*'base64'\s*\)", decode_base64),
-        (r"(?i)from_base64\(\s*'([A-Za-z0-9+/=\s]{8,})'\s*\)", decode_base64),
-        (r"(?i)decode\(\s*'([0-9a-f]{8,})'\s*,\s*'hex'\s*\)", decode_hex),
-        (r"(?i)unhex\(\s*'([0-9a-f]{8,})'\s*\)", decode_hex),
-        (r"(?i)\b0x([0-9a-f]{8,})\b", decode_hex),
+    let patterns: [(&regex::Regex, Decoder); 5] = [
+        (static_regex!(r"(?i)decode\(\s*'([A-Za-z0-9+/=\s]{8,})'\s*,\s*'base64'\s*\)"), decode_base64),
+        (static_regex!(r"(?i)from_base64\(\s*'([A-Za-z0-9+/=\s]{8,})'\s*\)"), decode_base64),
+        (static_regex!(r"(?i)decode\(\s*'([0-9a-f]{8,})'\s*,\s*'hex'\s*\)"), decode_hex),
+        (static_regex!(r"(?i)unhex\(\s*'([0-9a-f]{8,})'\s*\)"), decode_hex),
+        (static_regex!(r"(?i)\b0x([0-9a-f]{8,})\b"), decode_hex),
     ];
-    for (pattern, decoder) in patterns {
-        let Ok(regex) = regex::Regex::new(pattern) else {
-            continue;
-        };
+    for (regex, decoder) in patterns {
         for captures in regex.captures_iter(query) {
             if let Some(bytes) = captures.get(1).and_then(|m| decoder(m.as_str().as_bytes())) {
                 let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -141,16 +136,15 @@ pub fn hidden_queries(query: &str) -> Vec<String> {
             }
         }
     }
-    if let Ok(regex) = regex::Regex::new(r"(?i)(?:chr|char)\(\s*\d+(?:\s*(?:\)\s*\|\|\s*chr\(|,)\s*\d+)+\s*\)") {
-        for matched in regex.find_iter(query) {
-            let text: String = matched
-                .as_str()
-                .split(|c: char| !c.is_ascii_digit())
-                .filter_map(|number| number.parse::<u32>().ok().and_then(char::from_u32))
-                .collect();
-            if text.len() >= 4 {
-                found.push(text);
-            }
+    let characters = static_regex!(r"(?i)(?:chr|char)\(\s*\d+(?:\s*(?:\)\s*\|\|\s*chr\(|,)\s*\d+)+\s*\)");
+    for matched in characters.find_iter(query) {
+        let text: String = matched
+            .as_str()
+            .split(|c: char| !c.is_ascii_digit())
+            .filter_map(|number| number.parse::<u32>().ok().and_then(char::from_u32))
+            .collect();
+        if text.len() >= 4 {
+            found.push(text);
         }
     }
     found

@@ -322,20 +322,21 @@ pub fn interpreter_commands(code: &str, depth: usize) -> Vec<String> {
     if depth > super::MAX_DEPTH {
         return commands;
     }
-    for (pattern, list) in [
+    for (regex, list) in [
         (
-            r#"(?:os\.system|os\.popen|system|exec|pty\.spawn|subprocess\.(?:call|run|Popen|check_output|check_call|getoutput|getstatusoutput))\s*\(\s*(?:b?)(['"])(.*?)['"]"#,
+            static_regex!(
+                r#"(?:os\.system|os\.popen|system|exec|pty\.spawn|subprocess\.(?:call|run|Popen|check_output|check_call|getoutput|getstatusoutput))\s*\(\s*(?:b?)(['"])(.*?)['"]"#
+            ),
             false,
         ),
         (
-            r#"(?:subprocess\.(?:call|run|Popen|check_output|check_call)|pty\.spawn|os\.exec\w*)\s*\(\s*\[([^\]]*)\]"#,
+            static_regex!(
+                r#"(?:subprocess\.(?:call|run|Popen|check_output|check_call)|pty\.spawn|os\.exec\w*)\s*\(\s*\[([^\]]*)\]"#
+            ),
             true,
         ),
-        (r#"qx\{(.*?)\}|`([^`]+)`"#, false),
+        (static_regex!(r#"qx\{(.*?)\}|`([^`]+)`"#), false),
     ] {
-        let Ok(regex) = regex::Regex::new(pattern) else {
-            continue;
-        };
         for captures in regex.captures_iter(code) {
             let found = if list {
                 let items = captures.get(1).map_or("", |m| m.as_str());
@@ -363,15 +364,12 @@ pub fn interpreter_commands(code: &str, depth: usize) -> Vec<String> {
     }
     // Encoded payloads: base64 (`b64decode("...")`) and hex (`pack("H*", "...")`,
     // `bytes.fromhex("...")`). Python code is searched again; anything else runs as a command.
-    let encoded: [(&str, Decoder); 3] = [
-        (r#"b64decode\(\s*b?['"]([A-Za-z0-9+/=_-]{8,})['"]"#, decode_base64),
-        (r#"pack\(\s*(?:qq\(|['"])H\*(?:\)|['"])\s*,\s*(?:qq\(|['"])([0-9a-fA-F]{4,})"#, decode_hex),
-        (r#"fromhex\(\s*['"]([0-9a-fA-F]{4,})['"]"#, decode_hex),
+    let encoded: [(&regex::Regex, Decoder); 3] = [
+        (static_regex!(r#"b64decode\(\s*b?['"]([A-Za-z0-9+/=_-]{8,})['"]"#), decode_base64),
+        (static_regex!(r#"pack\(\s*(?:qq\(|['"])H\*(?:\)|['"])\s*,\s*(?:qq\(|['"])([0-9a-fA-F]{4,})"#), decode_hex),
+        (static_regex!(r#"fromhex\(\s*['"]([0-9a-fA-F]{4,})['"]"#), decode_hex),
     ];
-    for (pattern, decoder) in encoded {
-        let Ok(regex) = regex::Regex::new(pattern) else {
-            continue;
-        };
+    for (regex, decoder) in encoded {
         for captures in regex.captures_iter(code) {
             if let Some(decoded) = captures.get(1).and_then(|m| decoder(m.as_str().as_bytes())) {
                 let inner = String::from_utf8_lossy(&decoded).into_owned();
