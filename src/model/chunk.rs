@@ -101,7 +101,10 @@ impl RecordingChunk {
 
 impl SessionEndRecord {
     /// Decodes an end record: a Teleport end event with optional `chunk_count` and `kind`.
-    pub fn from_json_value(value: serde_json::Value) -> Result<Self, RecordError> {
+    ///
+    /// `chunk_count` and `kind` belong to the record, not to the Teleport event, so they are
+    /// taken out before the event is decoded (and kept as the verdict's `session_end_event`).
+    pub fn from_json_value(mut value: serde_json::Value) -> Result<Self, RecordError> {
         let chunk_count = value.get("chunk_count").and_then(|count| count.as_u64());
         let kind = value
             .get("kind")
@@ -109,6 +112,10 @@ impl SessionEndRecord {
             .filter(|kind| !kind.is_empty())
             .map(str::parse)
             .transpose()?;
+        if let Some(object) = value.as_object_mut() {
+            object.remove("chunk_count");
+            object.remove("kind");
+        }
         let event = RecordingEvent::from_json_value(value).map_err(|source| RecordError::Event { index: 0, source })?;
         if !event.is_end() {
             return Err(RecordError::NotAnEnd(event.event));

@@ -18,6 +18,7 @@ pub mod enums;
 pub mod kind;
 mod lenient;
 pub mod recording;
+mod recording_json;
 pub mod session;
 pub mod verdict;
 

@@ -134,6 +134,34 @@ impl Session {
         Session { sid, kind, events, capture: CaptureStatus::default() }
     }
 
+    /// A session from its chunks (by index) and loose events (the end event), ordered as
+    /// recorded: chunk events by index, then loose events; by `ei` when every event has one.
+    ///
+    /// This is the one assembly rule: files (`analyze`) and Kafka (`run`) both use it, so a
+    /// session gets the same verdict whichever way it arrives. `seen_chunks` are the chunk
+    /// indexes that arrived (some may not be in `chunks` when the session was too large);
+    /// chunks are missing when they are not contiguous from 0 or fewer than `announced_chunks`.
+    pub fn from_chunks(
+        sid: String,
+        kind: Option<SessionKind>,
+        chunks: BTreeMap<u64, Vec<RecordingEvent>>,
+        seen_chunks: &[u64],
+        loose: Vec<RecordingEvent>,
+        announced_chunks: Option<u64>,
+    ) -> Self {
+        let seen = seen_chunks.len() as u64;
+        let contiguous = seen_chunks.iter().copied().eq(0..seen);
+        let missing_chunks = !contiguous || announced_chunks.is_some_and(|count| count > seen);
+        let mut events: Vec<RecordingEvent> = chunks.into_values().flatten().collect();
+        events.extend(loose);
+        if events.iter().all(|event| event.ei.is_some()) {
+            events.sort_by_key(|event| event.ei);
+        }
+        let mut session = Session::new(sid, kind, events);
+        session.capture.missing_chunks = missing_chunks;
+        session
+    }
+
     /// The session's metadata, gathered from every event that carries some (first value wins,
     /// except the end event's `session_stop`, participants and enhanced-recording flag).
     pub fn metadata(&self) -> SessionMetadata {

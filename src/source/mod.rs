@@ -2,3 +2,4 @@
 //! source (a later stage) reads the same records from topics.
 
 pub mod files;
+pub mod kafka;

@@ -5,6 +5,7 @@
 //! the timing fields (`inference_started_at`, `inference_finished_at`), so replays produce
 //! duplicates with the same id that consumers can drop.
 
+pub mod audit;
 pub mod describe;
 pub mod id;
 pub mod render;

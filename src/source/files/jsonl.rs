@@ -101,17 +101,9 @@ fn classify(line: &[u8]) -> LineKind {
     }
 }
 
-/// Orders a session's events: chunks by index, then loose events; by `ei` when all have one.
+/// Orders a session's events with the shared assembly rule ([`Session::from_chunks`]).
 fn assemble(sid: String, parts: SessionParts) -> Session {
     let SessionParts { kind, chunks, events: loose, announced_chunks } = parts;
-    let contiguous = chunks.keys().copied().eq(0..chunks.len() as u64);
-    let missing_chunks = !contiguous || announced_chunks.is_some_and(|count| count > chunks.len() as u64);
-    let mut events: Vec<RecordingEvent> = chunks.into_values().flatten().collect();
-    events.extend(loose);
-    if events.iter().all(|event| event.ei.is_some()) {
-        events.sort_by_key(|event| event.ei);
-    }
-    let mut session = Session::new(sid, kind, events);
-    session.capture.missing_chunks = missing_chunks;
-    session
+    let seen: Vec<u64> = chunks.keys().copied().collect();
+    Session::from_chunks(sid, kind, chunks, &seen, loose, announced_chunks)
 }

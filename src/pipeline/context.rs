@@ -1,0 +1,182 @@
+//! The consumer context: librdkafka's rebalance and commit callbacks, and the commit itself.
+//!
+//! On revoke (eager or cooperative), the callback finishes in-flight work of the revoked
+//! partitions — sessions being judged and delivered, DLQ copies — up to `drain_timeout_ms`, then
+//! commits their done prefix synchronously, and hands their open sessions back (they stay in
+//! the store for the next owner). On assign, the new partitions' open sessions are loaded from
+//! the store. librdkafka waits for these callbacks before the group moves on.
+
+use super::core::Core;
+use crate::assemble::store::now_ms;
+use crate::config::Config;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
+use rdkafka::error::KafkaError;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tracing::{error, info, warn};
+
+/// The context the consumer carries: the pipeline state and the config.
+pub struct PipelineContext {
+    pub(super) core: Mutex<Core>,
+    pub(super) config: Arc<Config>,
+    pub(super) assignment_changed: AtomicBool,
+    pub(super) broker_trouble: AtomicBool,
+    pub(super) last_error_log: Mutex<Option<Instant>>,
+}
+
+impl PipelineContext {
+    /// The pipeline state. Never held across `poll` (callbacks lock it).
+    pub fn lock(&self) -> MutexGuard<'_, Core> {
+        // A panic while holding the lock leaves the state unknown: stop rather than guess.
+        self.core.lock().unwrap_or_else(|_| panic!("pipeline state lock poisoned by an earlier panic"))
+    }
+
+    /// Whether the assignment changed since the last call.
+    pub fn take_assignment_changed(&self) -> bool {
+        self.assignment_changed.swap(false, Ordering::Relaxed)
+    }
+
+    /// Commits the done prefix of every partition (or only of `only`), synchronously.
+    pub fn commit(&self, consumer: &BaseConsumer<PipelineContext>, only: Option<&BTreeSet<i32>>) {
+        let mut core = self.lock();
+        let mut list = TopicPartitionList::new();
+        let mut planned = Vec::new();
+        for ((topic, partition), point) in &core.commit_points {
+            if only.is_some_and(|only| !only.contains(partition)) {
+                continue;
+            }
+            if let Some(next) = point.to_commit() {
+                // `next` is already the next offset to read: no +1 here (see commit_point.rs).
+                let _ = list.add_partition_offset(topic, *partition, Offset::Offset(next));
+                planned.push((topic.clone(), *partition, next));
+            }
+        }
+        if planned.is_empty() {
+            return;
+        }
+        match consumer.commit(&list, CommitMode::Sync) {
+            Ok(()) => {
+                for (topic, partition, next) in planned {
+                    if let Some(point) = core.commit_points.get_mut(&(topic, partition)) {
+                        point.committed(next);
+                    }
+                }
+                if self.broker_trouble.swap(false, Ordering::Relaxed) {
+                    info!("kafka reachable again; offsets committed");
+                }
+            }
+            Err(error) => {
+                self.broker_trouble.store(true, Ordering::Relaxed);
+                warn!(error = %error, partitions = planned.len(), "offset commit failed; will commit again");
+            }
+        }
+    }
+
+    /// Waits until the given partitions have nothing in flight, or the deadline passes.
+    fn drain(&self, partitions: &BTreeSet<i32>, deadline: Instant) {
+        loop {
+            let mut core = self.lock();
+            core.unready(partitions);
+            core.settle_deliveries(Duration::from_millis(10));
+            core.collect_results();
+            let in_flight = core.in_flight_of(partitions);
+            if in_flight == 0 {
+                return;
+            }
+            if Instant::now() >= deadline {
+                warn!(
+                    in_flight,
+                    ?partitions,
+                    "drain deadline passed; handing back unfinished work (it will be redone)"
+                );
+                return;
+            }
+        }
+    }
+
+    /// Shutdown: finish what is in flight, flush the producer, commit everything.
+    pub fn drain_all(&self, consumer: &BaseConsumer<PipelineContext>, deadline: Instant) {
+        let partitions = self.lock().assigned.clone();
+        self.drain(&partitions, deadline);
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        if let Err(error) = self.lock().producer.flush(remaining.max(Duration::from_millis(100))) {
+            warn!(error = %error, "producer flush incomplete at shutdown; unacknowledged work will be redone");
+        }
+        self.lock().settle_deliveries(Duration::ZERO);
+        self.commit(consumer, None);
+    }
+}
+
+/// Stops fetching one partition of both input topics (after a permanent output failure).
+pub fn pause_partition(consumer: &BaseConsumer<PipelineContext>, config: &Config, partition: i32) {
+    let mut list = TopicPartitionList::new();
+    list.add_partition(&config.kafka.chunk_topic, partition);
+    list.add_partition(&config.kafka.end_topic, partition);
+    if let Err(error) = consumer.pause(&list) {
+        error!(partition, error = %error, "cannot pause partition");
+    } else {
+        error!(
+            partition,
+            "partition stopped until restart: fix the output and restart; nothing past the failure is committed"
+        );
+    }
+}
+
+fn partitions_of(list: &TopicPartitionList) -> BTreeSet<i32> {
+    list.elements().iter().map(|element| element.partition()).collect()
+}
+
+impl ClientContext for PipelineContext {
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.broker_trouble.store(true, Ordering::Relaxed);
+        // Rate-limited: a down broker reports every reconnect attempt.
+        let Ok(mut last) = self.last_error_log.lock() else { return };
+        if last.is_none_or(|at| at.elapsed() > Duration::from_secs(5)) {
+            warn!(error = %error, reason, "kafka client error; librdkafka keeps retrying");
+            *last = Some(Instant::now());
+        }
+    }
+}
+
+impl ConsumerContext for PipelineContext {
+    fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        match rebalance {
+            Rebalance::Revoke(list) => {
+                let partitions = partitions_of(list);
+                let owned: BTreeSet<i32> = partitions.intersection(&self.lock().assigned).copied().collect();
+                info!(?partitions, "partitions revoked; finishing in-flight work");
+                self.lock().counters.rebalances += 1;
+                let deadline = Instant::now() + Duration::from_millis(self.config.timeouts.drain_timeout_ms);
+                self.drain(&owned, deadline);
+                self.commit(consumer, Some(&owned));
+                self.lock().forget_partitions(&owned);
+                self.assignment_changed.store(true, Ordering::Relaxed);
+            }
+            Rebalance::Assign(_) => {}
+            Rebalance::Error(error) => error!(error = %error, "rebalance error"),
+        }
+    }
+
+    fn post_rebalance(&self, _consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
+        if let Rebalance::Assign(list) = rebalance {
+            let partitions = partitions_of(list);
+            let mut core = self.lock();
+            core.counters.rebalances += 1;
+            core.take_partitions(&partitions);
+            info!(?partitions, assigned = ?core.assigned, open_sessions = core.assembler.open_sessions(), at_ms = now_ms(), "partitions assigned");
+            self.assignment_changed.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn commit_callback(&self, result: rdkafka::error::KafkaResult<()>, offsets: &TopicPartitionList) {
+        if let Err(error) = result {
+            // NoOffset: nothing stored for a revoked partition — benign (tansu and Kafka alike).
+            if !matches!(error, KafkaError::ConsumerCommit(rdkafka::types::RDKafkaErrorCode::NoOffset)) {
+                warn!(error = %error, partitions = offsets.count(), "offset commit failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,460 @@
+//! The pipeline's state and the steps of its loop: read a batch, make it durable, judge due
+//! sessions, produce their records, settle deliveries, commit.
+//!
+//! Everything here runs on the consumer's thread (the loop and librdkafka's rebalance callbacks,
+//! which run inside `poll`), so the state needs no locking beyond the one mutex the consumer
+//! context holds it in.
+
+use super::worker::{Job, JobResult};
+use crate::assemble::store::now_ms;
+use crate::assemble::{SessionAssembler, SessionStore, WriteBatch};
+use crate::config::Config;
+use crate::sink::kafka::{Delivery, DeliveryTag, OutgoingRecord, OutputProducer, SendError};
+use crate::source::kafka::commit_point::CommitPoint;
+use crate::source::kafka::decode::{Decoded, Decoder, InputTopic};
+use rdkafka::Message;
+use rdkafka::message::{Headers, OwnedMessage};
+use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::Duration;
+use tracing::{debug, error, info, warn};
+
+/// A session's output records waiting for their delivery reports.
+#[derive(Debug)]
+pub(super) struct Outstanding {
+    partition: i32,
+    remaining: usize,
+    failure: Option<SendError>,
+}
+
+/// Counters for the log and `/state`.
+#[derive(Debug, Default, Clone)]
+pub struct Counters {
+    pub records: u64,
+    pub dlq: u64,
+    pub duplicates: u64,
+    pub after_finalized: u64,
+    pub verdicts: u64,
+    pub rebalances: u64,
+}
+
+/// The pipeline's state.
+pub struct Core {
+    pub(super) config: Arc<Config>,
+    pub(super) assembler: SessionAssembler,
+    pub(super) store: Box<dyn SessionStore>,
+    pub(super) decoder: Decoder,
+    pub(super) producer: OutputProducer,
+    pub(super) deliveries: Receiver<Delivery>,
+    pub(super) jobs: Option<SyncSender<Job>>,
+    pub(super) results: Receiver<JobResult>,
+    pub(super) commit_points: HashMap<(String, i32), CommitPoint>,
+    pub(super) assigned: BTreeSet<i32>,
+    /// DLQ copies not yet acknowledged, by (topic, partition, offset).
+    pub(super) dlq_pending: HashMap<(String, i32, i64), OutgoingRecord>,
+    /// DLQ copies to send again at a time (Unix ms).
+    pub(super) dlq_retry: Vec<(u64, (String, i32, i64))>,
+    pub(super) ready: VecDeque<(crate::assemble::SessionState, crate::assemble::CloseReason)>,
+    pub(super) outstanding: HashMap<String, Outstanding>,
+    pub(super) attempts: HashMap<String, u32>,
+    /// Partitions stopped after a permanent output failure.
+    pub(super) stopped: BTreeSet<i32>,
+    pub(super) counters: Counters,
+    pub(super) shutdown: Arc<AtomicBool>,
+}
+
+/// Input topic of a message.
+fn input_topic(config: &Config, topic: &str) -> InputTopic {
+    if topic == config.kafka.end_topic { InputTopic::Ends } else { InputTopic::Chunks }
+}
+
+/// Exponential backoff with jitter: `base * 2^attempt`, capped at 60 s, times 0.5–1.0.
+pub fn backoff_ms(base_ms: u64, attempt: u32) -> u64 {
+    let exponential = base_ms.saturating_mul(1u64 << attempt.min(16)).min(60_000);
+    let jitter = rand::random_range(0.5..=1.0);
+    (exponential as f64 * jitter) as u64
+}
+
+impl Core {
+    /// Runs `operation` until it succeeds, backing off between attempts; gives up only when
+    /// shutting down (the caller then exits without committing what depended on it).
+    fn retry_store<T>(
+        &mut self,
+        what: &str,
+        mut operation: impl FnMut(&mut dyn SessionStore) -> Result<T, crate::assemble::StoreError>,
+    ) -> Option<T> {
+        let mut attempt = 0;
+        loop {
+            match operation(self.store.as_mut()) {
+                Ok(value) => {
+                    if attempt > 0 {
+                        info!(operation = what, attempts = attempt + 1, "session store recovered");
+                    }
+                    return Some(value);
+                }
+                Err(error) => {
+                    warn!(operation = what, attempt, error = %error, "session store failed; retrying");
+                    if self.shutdown.load(Ordering::Relaxed) && attempt > 2 {
+                        return None;
+                    }
+                    std::thread::sleep(Duration::from_millis(backoff_ms(
+                        self.config.timeouts.retry_backoff_ms,
+                        attempt,
+                    )));
+                    attempt += 1;
+                }
+            }
+        }
+    }
+
+    /// Processes a batch of input records: decode, assemble, make durable, then mark done.
+    pub fn process_batch(&mut self, messages: Vec<OwnedMessage>) {
+        let now = now_ms();
+        let mut decoded = Vec::with_capacity(messages.len());
+        for message in messages {
+            let topic = input_topic(&self.config, message.topic());
+            let result = self.decode_with_retry(topic, &message);
+            decoded.push((message, result));
+        }
+        // Which sessions new to this instance were finalized before (replays, restarts)?
+        let mut unknown: Vec<String> = Vec::new();
+        for (_, result) in &decoded {
+            if let Ok(record) = result {
+                let sid = record.session_id();
+                if !self.assembler.knows(sid) && !unknown.iter().any(|seen| seen == sid) {
+                    unknown.push(sid.to_string());
+                }
+            }
+        }
+        if !unknown.is_empty() {
+            let sids: Vec<&str> = unknown.iter().map(String::as_str).collect();
+            let Some(finalized) = self.retry_store("finalized", |store| store.finalized(&sids)) else { return };
+            for (sid, finalized) in unknown.iter().zip(finalized) {
+                if finalized {
+                    self.assembler.remember_finalized(sid);
+                }
+            }
+        }
+
+        let mut batch = WriteBatch::default();
+        let mut durable = Vec::new();
+        for (message, result) in decoded {
+            let topic = message.topic().to_string();
+            let partition = message.partition();
+            let offset = message.offset();
+            self.counters.records += 1;
+            let point = self.commit_points.entry((topic.clone(), partition)).or_default();
+            if let Err(error) = point.received(offset) {
+                // Re-delivery of an offset already seen (after a seek): its effect is already
+                // recorded, so it needs no tracking.
+                debug!(topic, partition, offset, error = %error, "record not tracked");
+                continue;
+            }
+            match result {
+                Ok(Decoded::Chunk { chunk, json }) => {
+                    let accepted = self.assembler.add_chunk(partition, &chunk, json, now, &mut batch);
+                    self.count(accepted);
+                    durable.push((topic, partition, offset));
+                }
+                Ok(Decoded::End { end, json }) => {
+                    let accepted = self.assembler.add_end(partition, &end, json, now, &mut batch);
+                    self.count(accepted);
+                    durable.push((topic, partition, offset));
+                }
+                Err(error) => self.send_to_dlq(&message, &error.to_string(), error.kind()),
+            }
+        }
+        if self.retry_store("write", |store| store.write(&batch)).is_none() {
+            return;
+        }
+        for (topic, partition, offset) in durable {
+            if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
+                let _ = point.done(offset);
+            }
+        }
+    }
+
+    fn count(&mut self, accepted: crate::assemble::Accepted) {
+        match accepted {
+            crate::assemble::Accepted::Stored => {}
+            crate::assemble::Accepted::Duplicate => self.counters.duplicates += 1,
+            crate::assemble::Accepted::AlreadyFinalized => self.counters.after_finalized += 1,
+        }
+    }
+
+    /// Decodes; when the schema registry is unreachable, waits and tries again (the record is
+    /// not at fault, so it must not go to the DLQ).
+    fn decode_with_retry(
+        &self,
+        topic: InputTopic,
+        message: &OwnedMessage,
+    ) -> Result<Decoded, crate::source::kafka::decode::DecodeError> {
+        let mut attempt = 0;
+        loop {
+            match self.decoder.decode(topic, message.key(), message.payload()) {
+                Err(error) if !error.is_permanent() && !self.shutdown.load(Ordering::Relaxed) => {
+                    warn!(topic = message.topic(), partition = message.partition(), offset = message.offset(), attempt, error = %error, "cannot decode yet; retrying");
+                    std::thread::sleep(Duration::from_millis(backoff_ms(
+                        self.config.timeouts.retry_backoff_ms,
+                        attempt,
+                    )));
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// Copies a record to the DLQ byte for byte, with headers naming the error and its origin.
+    fn send_to_dlq(&mut self, message: &OwnedMessage, error: &str, kind: &str) {
+        self.counters.dlq += 1;
+        warn!(
+            topic = message.topic(),
+            partition = message.partition(),
+            offset = message.offset(),
+            error_kind = kind,
+            error,
+            "record sent to dlq"
+        );
+        let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
+        if let Some(original) = message.headers() {
+            for header in original.iter() {
+                headers.push((header.key.to_string(), header.value.map(<[u8]>::to_vec).unwrap_or_default()));
+            }
+        }
+        headers.extend([
+            ("sightline.dlq.error".to_string(), error.as_bytes().to_vec()),
+            ("sightline.dlq.error_kind".to_string(), kind.as_bytes().to_vec()),
+            ("sightline.dlq.topic".to_string(), message.topic().as_bytes().to_vec()),
+            ("sightline.dlq.partition".to_string(), message.partition().to_string().into_bytes()),
+            ("sightline.dlq.offset".to_string(), message.offset().to_string().into_bytes()),
+        ]);
+        let record = OutgoingRecord {
+            topic: self.config.kafka.dlq_topic.clone(),
+            key: message.key().map(<[u8]>::to_vec).unwrap_or_default(),
+            payload: message.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+            headers,
+        };
+        let key = (message.topic().to_string(), message.partition(), message.offset());
+        self.send_dlq_record(key.clone(), &record);
+        self.dlq_pending.insert(key, record);
+    }
+
+    fn send_dlq_record(&mut self, key: (String, i32, i64), record: &OutgoingRecord) {
+        let tag = DeliveryTag::Dlq { topic: key.0.clone(), partition: key.1, offset: key.2 };
+        if let Err(error) = self.producer.send(record, tag) {
+            self.dlq_failed(key, error);
+        }
+    }
+
+    fn dlq_failed(&mut self, key: (String, i32, i64), error: SendError) {
+        if error.permanent {
+            error!(topic = key.0, partition = key.1, offset = key.2, error = %error, "dlq rejects the record permanently; partition stopped, its commit point will not pass this record");
+            self.stopped.insert(key.1);
+        } else {
+            warn!(topic = key.0, partition = key.1, offset = key.2, error = %error, "dlq delivery failed; retrying");
+        }
+        self.dlq_retry.push((now_ms() + backoff_ms(self.config.timeouts.retry_backoff_ms, 3), key));
+    }
+
+    /// Settles delivery reports (waiting up to `wait` for the first one).
+    pub fn settle_deliveries(&mut self, wait: Duration) {
+        let first =
+            if wait.is_zero() { self.deliveries.try_recv().ok() } else { self.deliveries.recv_timeout(wait).ok() };
+        let mut next = first;
+        while let Some(delivery) = next {
+            self.settle(delivery);
+            next = self.deliveries.try_recv().ok();
+        }
+        let now = now_ms();
+        let due: Vec<(String, i32, i64)> =
+            self.dlq_retry.iter().filter(|(at, _)| *at <= now).map(|(_, key)| key.clone()).collect();
+        self.dlq_retry.retain(|(at, _)| *at > now);
+        for key in due {
+            if let Some(record) = self.dlq_pending.get(&key).cloned() {
+                self.send_dlq_record(key, &record);
+            }
+        }
+    }
+
+    fn settle(&mut self, delivery: Delivery) {
+        match delivery.tag {
+            DeliveryTag::Dlq { topic, partition, offset } => {
+                let key = (topic.clone(), partition, offset);
+                match delivery.result {
+                    Ok(()) => {
+                        self.dlq_pending.remove(&key);
+                        if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
+                            let _ = point.done(offset);
+                        }
+                    }
+                    Err(error) if self.dlq_pending.contains_key(&key) => self.dlq_failed(key, error),
+                    Err(_) => {}
+                }
+            }
+            DeliveryTag::Output { sid, partition } => {
+                let Some(outstanding) = self.outstanding.get_mut(&sid) else { return };
+                outstanding.remaining = outstanding.remaining.saturating_sub(1);
+                if let Err(error) = delivery.result {
+                    outstanding.failure.get_or_insert(error);
+                }
+                if outstanding.remaining == 0
+                    && let Some(outstanding) = self.outstanding.remove(&sid)
+                {
+                    self.session_delivered(&sid, partition, outstanding.failure);
+                }
+            }
+        }
+    }
+
+    /// All of a session's records were reported: forget it, or try again later.
+    fn session_delivered(&mut self, sid: &str, partition: i32, failure: Option<SendError>) {
+        if !self.assigned.contains(&partition) {
+            return; // revoked meanwhile: the new owner judges it again (same ids)
+        }
+        match failure {
+            None => {
+                if self.retry_store("finish", |store| store.finish(partition, sid)).is_none() {
+                    return;
+                }
+                self.assembler.finished(sid);
+                self.attempts.remove(sid);
+                self.counters.verdicts += 1;
+            }
+            Some(error) => {
+                let attempt = self.attempts.entry(sid.to_string()).or_insert(0);
+                *attempt += 1;
+                let delay = backoff_ms(self.config.timeouts.retry_backoff_ms, *attempt);
+                if error.permanent {
+                    error!(sid, partition, error = %error, "verdict rejected permanently; partition stopped, session kept in the store");
+                    self.stopped.insert(partition);
+                } else {
+                    warn!(sid, partition, error = %error, retry_in_ms = delay, "verdict delivery failed; retrying");
+                }
+                self.assembler.retry_later(sid, now_ms() + delay);
+            }
+        }
+    }
+
+    /// Moves due sessions to the workers, as far as the job queue has room.
+    pub fn dispatch(&mut self) {
+        let now = now_ms();
+        self.ready.extend(self.assembler.due(now));
+        while let Some((state, reason)) = self.ready.pop_front() {
+            if !self.assigned.contains(&state.partition) {
+                continue;
+            }
+            let sid = state.sid.clone();
+            let Some(chunks) = self.retry_store("chunks", |store| store.chunks(&sid)) else { return };
+            let Some(jobs) = &self.jobs else { return };
+            match jobs.try_send(Job { state, reason, chunks }) {
+                Ok(()) => {}
+                Err(TrySendError::Full(job)) => {
+                    self.ready.push_front((job.state, job.reason));
+                    return;
+                }
+                Err(TrySendError::Disconnected(_)) => return,
+            }
+        }
+    }
+
+    /// Produces the records of judged sessions.
+    pub fn collect_results(&mut self) {
+        while let Ok(result) = self.results.try_recv() {
+            if !self.assigned.contains(&result.partition) {
+                continue;
+            }
+            match result.outcome {
+                Ok(records) => {
+                    info!(sid = result.sid, partition = result.partition, risk = ?result.risk, records = records.len(), "session judged");
+                    self.outstanding.insert(
+                        result.sid.clone(),
+                        Outstanding { partition: result.partition, remaining: records.len(), failure: None },
+                    );
+                    for record in &records {
+                        let tag = DeliveryTag::Output { sid: result.sid.clone(), partition: result.partition };
+                        if let Err(error) = self.producer.send(record, tag) {
+                            // No report will come for this record: count it as reported.
+                            self.settle(Delivery {
+                                tag: DeliveryTag::Output { sid: result.sid.clone(), partition: result.partition },
+                                result: Err(error),
+                            });
+                        }
+                    }
+                }
+                Err(error) => {
+                    error!(
+                        sid = result.sid,
+                        partition = result.partition,
+                        error,
+                        "stored session cannot be built; retrying later"
+                    );
+                    let attempt = self.attempts.entry(result.sid.clone()).or_insert(0);
+                    *attempt += 1;
+                    let delay = backoff_ms(self.config.timeouts.retry_backoff_ms, *attempt);
+                    self.assembler.retry_later(&result.sid, now_ms() + delay);
+                }
+            }
+        }
+    }
+
+    /// Sessions of `partitions` being judged or delivered, and DLQ copies not acknowledged.
+    pub fn in_flight_of(&self, partitions: &BTreeSet<i32>) -> usize {
+        let sessions: usize = partitions.iter().map(|partition| self.assembler.in_flight_of(*partition)).sum();
+        let dlq = self.dlq_pending.keys().filter(|(_, partition, _)| partitions.contains(partition)).count();
+        sessions + dlq
+    }
+
+    /// Puts sessions of `partitions` that are due but not yet handed to a worker back (they are
+    /// the next owner's to judge).
+    pub fn unready(&mut self, partitions: &BTreeSet<i32>) {
+        let now = now_ms();
+        let (revoked, kept): (Vec<_>, Vec<_>) =
+            self.ready.drain(..).partition(|(state, _)| partitions.contains(&state.partition));
+        self.ready = kept.into();
+        for (state, _) in revoked {
+            self.assembler.retry_later(&state.sid, now);
+        }
+    }
+
+    /// Forgets what belongs to revoked partitions.
+    pub fn forget_partitions(&mut self, partitions: &BTreeSet<i32>) {
+        for partition in partitions {
+            let dropped = self.assembler.drop_partition(*partition);
+            debug!(partition, sessions = dropped, "partition handed back");
+            self.assigned.remove(partition);
+            self.stopped.remove(partition);
+        }
+        self.commit_points.retain(|(_, partition), _| !partitions.contains(partition));
+        self.dlq_pending.retain(|(_, partition, _), _| !partitions.contains(partition));
+        self.dlq_retry.retain(|(_, (_, partition, _))| !partitions.contains(partition));
+        self.outstanding.retain(|_, outstanding| !partitions.contains(&outstanding.partition));
+        self.ready.retain(|(state, _)| !partitions.contains(&state.partition));
+    }
+
+    /// Takes over newly assigned partitions: their open sessions come from the store.
+    pub fn take_partitions(&mut self, partitions: &BTreeSet<i32>) {
+        for partition in partitions {
+            if !self.assigned.insert(*partition) {
+                continue;
+            }
+            let partition = *partition;
+            let Some(states) = self.retry_store("open_sessions", |store| store.open_sessions(partition)) else {
+                return;
+            };
+            info!(partition, open_sessions = states.len(), "partition assigned");
+            self.assembler.resume(states, now_ms());
+        }
+    }
+
+    /// Forgets finalized ids past their TTL (embedded store).
+    pub fn purge(&mut self) {
+        match self.store.purge_expired() {
+            Ok(0) => {}
+            Ok(purged) => debug!(purged, "forgot finalized sessions past their ttl"),
+            Err(error) => warn!(error = %error, "cannot purge finalized sessions"),
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! Analysis workers: threads that turn an assembled session into its output records (the
+//! verdict and its audit events). Pure computation — no I/O; the pipeline produces the records.
+
+use crate::analyze::Detector;
+use crate::assemble::{CloseReason, SessionState, build_session};
+use crate::sink::kafka::{OutgoingRecord, RECORD_ID_HEADER, RECORD_KIND_HEADER};
+use crate::verdict::audit::audit_events;
+use crate::verdict::judge_session;
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
+
+/// A session to judge, with its stored chunk records.
+#[derive(Debug)]
+pub struct Job {
+    /// The session's assembly state.
+    pub state: SessionState,
+    /// Why it is being judged now.
+    pub reason: CloseReason,
+    /// Its stored chunk records, by index.
+    pub chunks: Vec<(u64, Vec<u8>)>,
+}
+
+/// What a worker made of a job.
+#[derive(Debug)]
+pub struct JobResult {
+    /// The session.
+    pub sid: String,
+    /// Its input partition.
+    pub partition: i32,
+    /// The records to produce, or why the session could not be built.
+    pub outcome: Result<Vec<OutgoingRecord>, String>,
+    /// The verdict's risk level, for the log line.
+    pub risk: Option<crate::model::RiskLevel>,
+}
+
+/// Where output records go.
+#[derive(Debug, Clone)]
+pub struct OutputTopics {
+    /// The verdict topic.
+    pub verdict: String,
+    /// The audit topic.
+    pub audit: String,
+}
+
+/// Starts `count` workers; they stop when the job channel closes.
+pub fn start_workers(
+    count: usize,
+    jobs: Receiver<Job>,
+    results: SyncSender<JobResult>,
+    detector: Arc<dyn Detector>,
+    topics: OutputTopics,
+) -> Vec<std::thread::JoinHandle<()>> {
+    let jobs = Arc::new(Mutex::new(jobs));
+    (0..count)
+        .map(|index| {
+            let jobs = jobs.clone();
+            let results = results.clone();
+            let detector = detector.clone();
+            let topics = topics.clone();
+            std::thread::Builder::new()
+                .name(format!("sightline-analysis-{index}"))
+                .spawn(move || {
+                    loop {
+                        let job = match jobs.lock() {
+                            Ok(receiver) => receiver.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok(job) = job else { return };
+                        if results.send(judge(job, detector.as_ref(), &topics)).is_err() {
+                            return;
+                        }
+                    }
+                })
+                .unwrap_or_else(|error| panic!("cannot start an analysis thread: {error}"))
+        })
+        .collect()
+}
+
+/// Judges one session and encodes its output records.
+pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobResult {
+    let sid = job.state.sid.clone();
+    let partition = job.state.partition;
+    let session = match build_session(&job.state, job.chunks, job.reason) {
+        Ok(session) => session,
+        Err(error) => return JobResult { sid, partition, outcome: Err(error.to_string()), risk: None },
+    };
+    let verdict = judge_session(&session, detector);
+    let risk = Some(verdict.enhanced_summary.risk_level);
+    let mut records = Vec::new();
+    let encoded = serde_json::to_vec(&verdict).map_err(|error| error.to_string());
+    match encoded {
+        Ok(payload) => records.push(record(&topics.verdict, &sid, payload, &verdict.id, "verdict")),
+        Err(error) => return JobResult { sid, partition, outcome: Err(error), risk },
+    }
+    for event in audit_events(&verdict) {
+        match serde_json::to_vec(&event) {
+            Ok(payload) => records.push(record(&topics.audit, &sid, payload, &event.uid, event.event)),
+            Err(error) => return JobResult { sid, partition, outcome: Err(error.to_string()), risk },
+        }
+    }
+    JobResult { sid, partition, outcome: Ok(records), risk }
+}
+
+fn record(topic: &str, sid: &str, payload: Vec<u8>, id: &str, kind: &str) -> OutgoingRecord {
+    OutgoingRecord {
+        topic: topic.to_string(),
+        key: sid.as_bytes().to_vec(),
+        payload,
+        headers: vec![
+            (RECORD_ID_HEADER.to_string(), id.as_bytes().to_vec()),
+            (RECORD_KIND_HEADER.to_string(), kind.as_bytes().to_vec()),
+            ("content-type".to_string(), b"application/json".to_vec()),
+        ],
+    }
+}

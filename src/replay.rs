@@ -1,0 +1,112 @@
+//! `sightline replay`: publishes recording files (any format `analyze` reads) as recording-chunk
+//! and session-end records — the demo data source and the load generator for tests and
+//! benchmarks.
+//!
+//! Each session becomes chunk records of about `chunk_bytes` of events each (0-based
+//! `chunk_index`, keyed by session id), then an end record with `chunk_count`. A recording with
+//! no end event (asciicast, a cut-off log) gets a made-up end record marked
+//! `"sightline_synthetic": true`: it tells the assembler the session is over without adding an
+//! event the recording never had, so the verdict matches `analyze` on the same file.
+
+use crate::model::{RecordingEvent, Session};
+use serde_json::{Value, json};
+
+/// The marker of an end record replay made up.
+pub const SYNTHETIC_END_FIELD: &str = "sightline_synthetic";
+
+/// A session as input records: chunk records (JSON) and the end record (JSON).
+#[derive(Debug, Clone)]
+pub struct SessionRecords {
+    /// The session id (every record's key).
+    pub sid: String,
+    /// Chunk records, in chunk-index order.
+    pub chunks: Vec<Value>,
+    /// The end record.
+    pub end: Value,
+}
+
+/// Splits a session into chunk records of about `chunk_bytes` (at least one event each) and
+/// its end record; `with_count` puts `chunk_count` in the end record.
+pub fn session_records(session: &Session, chunk_bytes: usize, with_count: bool) -> SessionRecords {
+    let kind = session.kind.to_string();
+    let (ends, events): (Vec<&RecordingEvent>, Vec<&RecordingEvent>) =
+        session.events.iter().partition(|event| event.is_end());
+    let mut chunks = Vec::new();
+    let mut current: Vec<Value> = Vec::new();
+    let mut current_bytes = 0;
+    let flush = |current: &mut Vec<Value>, chunks: &mut Vec<Value>| {
+        if !current.is_empty() {
+            chunks.push(json!({
+                "session_id": session.sid,
+                "chunk_index": chunks.len(),
+                "kind": kind,
+                "events": std::mem::take(current),
+            }));
+        }
+    };
+    for event in events {
+        let value = event.to_json();
+        current_bytes += value.to_string().len();
+        current.push(value);
+        if current_bytes >= chunk_bytes {
+            flush(&mut current, &mut chunks);
+            current_bytes = 0;
+        }
+    }
+    flush(&mut current, &mut chunks);
+    let mut end = match ends.last() {
+        Some(event) => event.to_json(),
+        None => json!({ "event": "session.end", "sid": session.sid, SYNTHETIC_END_FIELD: true }),
+    };
+    if let Value::Object(object) = &mut end {
+        object.entry("sid").or_insert_with(|| Value::String(session.sid.clone()));
+        object.insert("kind".into(), Value::String(kind));
+        if with_count {
+            object.insert("chunk_count".into(), json!(chunks.len()));
+        }
+    }
+    SessionRecords { sid: session.sid.clone(), chunks, end }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::assemble::{CloseReason, EndState, SessionState, build_session};
+
+    /// Replayed records, assembled, give back the session `analyze` reads from the file.
+    #[test]
+    fn records_assemble_into_the_same_session() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sessions");
+        let (files, _) = crate::source::files::collect_files(&[root]);
+        let mut checked = 0;
+        for file in files {
+            for session in crate::source::files::read_file(&file.path).sessions {
+                let records = session_records(&session, 700, true);
+                let state = SessionState {
+                    sid: session.sid.clone(),
+                    partition: 0,
+                    kind: None,
+                    chunks: (0..records.chunks.len() as u64).collect(),
+                    bytes: 0,
+                    too_large: false,
+                    first_seen_ms: 0,
+                    last_activity_ms: 0,
+                    end: Some(EndState { record: records.end.to_string(), chunk_count: None, seen_at_ms: 0 }),
+                };
+                let stored = records
+                    .chunks
+                    .iter()
+                    .enumerate()
+                    .map(|(index, chunk)| (index as u64, chunk.to_string().into_bytes()))
+                    .collect();
+                let rebuilt = build_session(&state, stored, CloseReason::Complete).unwrap();
+                for (index, (left, right)) in rebuilt.events.iter().zip(&session.events).enumerate() {
+                    assert_eq!(left, right, "{} event {index}", file.path.display());
+                }
+                assert_eq!(rebuilt, session, "{}", file.path.display());
+                checked += 1;
+            }
+        }
+        assert!(checked >= 8, "{checked}");
+    }
+}
