@@ -298,7 +298,16 @@ pub fn consume_until(topic: &str, timeout: Duration, mut until: impl FnMut(&[Con
         .set("enable.auto.commit", "false")
         .create()
         .expect("consumer");
-    consumer.subscribe(&[topic]).unwrap();
+    // Assign every partition from the beginning instead of joining a group: no group join
+    // wait (tansu takes session.timeout.ms / 2 for one).
+    let metadata = consumer.fetch_metadata(Some(topic), Duration::from_secs(10)).expect("metadata");
+    let partitions = metadata.topics().first().map(|found| found.partitions().len()).unwrap_or(0);
+    assert!(partitions > 0, "topic {topic} has no partitions");
+    let mut list = rdkafka::TopicPartitionList::new();
+    for partition in 0..partitions as i32 {
+        list.add_partition_offset(topic, partition, rdkafka::Offset::Beginning).unwrap();
+    }
+    consumer.assign(&list).unwrap();
     let mut records = Vec::new();
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline && !until(&records) {
