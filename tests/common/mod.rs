@@ -385,3 +385,61 @@ pub fn synthetic_session(sid: &str, commands: usize) -> sightline::replay::Sessi
         "kind": "ssh", "time": "2026-01-01T00:10:00Z"});
     sightline::replay::SessionRecords { sid: sid.to_string(), chunks, end }
 }
+
+/// Publishes `count` synthetic sessions (`commands` chunks each) at about `per_second`, from a
+/// background thread; returns their ids and the thread.
+pub fn stream_sessions(
+    topics: &Topics,
+    prefix: &str,
+    count: usize,
+    commands: usize,
+    per_second: usize,
+) -> (std::collections::BTreeSet<String>, std::thread::JoinHandle<()>) {
+    let sessions: Vec<sightline::replay::SessionRecords> =
+        (0..count).map(|index| synthetic_session(&format!("{prefix}-{index}"), commands)).collect();
+    let sids = sessions.iter().map(|session| session.sid.clone()).collect();
+    let topics = topics.clone();
+    let thread = std::thread::spawn(move || {
+        let producer = producer();
+        let pause = Duration::from_secs_f64(1.0 / per_second.max(1) as f64);
+        for session in &sessions {
+            publish_session(&producer, &topics, session);
+            std::thread::sleep(pause);
+        }
+        flush(&producer);
+    });
+    (sids, thread)
+}
+
+/// Checks that every session in `sids` has a verdict and that repeated verdicts of a session
+/// are identical apart from timing fields (same id); returns how many duplicates there were.
+pub fn check_verdicts(verdicts: &[Consumed], sids: &std::collections::BTreeSet<String>) -> usize {
+    let mut by_session: BTreeMap<String, Vec<serde_json::Value>> = BTreeMap::new();
+    for record in verdicts {
+        let mut verdict = record.json();
+        assert_eq!(verdict["id"].as_str(), record.headers.get("sightline.record_id").map(String::as_str));
+        let object = verdict.as_object_mut().unwrap();
+        object.remove("inference_started_at");
+        object.remove("inference_finished_at");
+        by_session.entry(record.key.clone()).or_default().push(verdict);
+    }
+    let missing: Vec<&String> = sids.iter().filter(|sid| !by_session.contains_key(*sid)).collect();
+    assert!(missing.is_empty(), "{} sessions without a verdict, e.g. {:?}", missing.len(), &missing[..missing.len().min(5)]);
+    let mut duplicates = 0;
+    for (sid, copies) in &by_session {
+        for copy in &copies[1..] {
+            assert_eq!(copy, &copies[0], "duplicate verdicts of {sid} differ");
+            duplicates += 1;
+        }
+    }
+    duplicates
+}
+
+/// Waits until `needle` appears `count` times in the processor's log.
+pub fn wait_for_log(processor: &Processor, needle: &str, count: usize, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    while processor.log_text().matches(needle).count() < count {
+        assert!(Instant::now() < deadline, "{needle:?} not seen {count} times; log:\n{}", processor.log_text());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
