@@ -14,7 +14,8 @@ fn malformed(index: usize) -> (bool, String, Vec<u8>) {
     let payload: Vec<u8> = match index % 8 {
         0 => format!("not json at all {index}").into_bytes(),
         1 => format!(r#"{{"session_id":"{key}","chunk_index":0}}"#).into_bytes(), // no events
-        2 => format!(r#"{{"session_id":"{key}","chunk_index":0,"events":[{{"event":"print","data":"%%{index}"}}]}}"#).into_bytes(),
+        2 => format!(r#"{{"session_id":"{key}","chunk_index":0,"events":[{{"event":"print","data":"%%{index}"}}]}}"#)
+            .into_bytes(),
         3 => format!(r#"{{"event":"print","sid":"{key}","n":{index}}}"#).into_bytes(), // end topic, not an end
         4 => format!(r#"{{"session_id":"someone-else","chunk_index":{index},"events":[]}}"#).into_bytes(), // key mismatch
         5 => [&[0u8, 0, 0, 0, 42][..], format!("avro-without-registry-{index}").as_bytes()].concat(),
@@ -63,8 +64,18 @@ fn malformed_records_go_to_the_dlq_and_good_sessions_are_judged() {
     let mut found: BTreeMap<Vec<u8>, usize> = BTreeMap::new();
     for record in &dlq {
         *found.entry(record.payload.clone()).or_default() += 1;
-        for header in ["sightline.dlq.error", "sightline.dlq.error_kind", "sightline.dlq.topic", "sightline.dlq.partition", "sightline.dlq.offset"] {
-            assert!(record.headers.get(header).is_some_and(|value| !value.is_empty()), "{header} missing: {:?}", record.headers);
+        for header in [
+            "sightline.dlq.error",
+            "sightline.dlq.error_kind",
+            "sightline.dlq.topic",
+            "sightline.dlq.partition",
+            "sightline.dlq.offset",
+        ] {
+            assert!(
+                record.headers.get(header).is_some_and(|value| !value.is_empty()),
+                "{header} missing: {:?}",
+                record.headers
+            );
         }
         let source = &record.headers["sightline.dlq.topic"];
         assert!(source == &topics.chunks || source == &topics.ends);
@@ -72,5 +83,8 @@ fn malformed_records_go_to_the_dlq_and_good_sessions_are_judged() {
     }
     assert_eq!(found, expected_dlq, "DLQ holds the malformed records byte for byte");
     let kinds: BTreeSet<&str> = dlq.iter().map(|record| record.headers["sightline.dlq.error_kind"].as_str()).collect();
-    assert!(kinds.contains("invalid_json") && kinds.contains("key_mismatch") && kinds.contains("no_registry"), "{kinds:?}");
+    assert!(
+        kinds.contains("invalid_json") && kinds.contains("key_mismatch") && kinds.contains("no_registry"),
+        "{kinds:?}"
+    );
 }

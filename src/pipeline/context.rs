@@ -25,6 +25,8 @@ pub struct PipelineContext {
     pub(super) assignment_changed: AtomicBool,
     pub(super) broker_trouble: AtomicBool,
     pub(super) last_error_log: Mutex<Option<Instant>>,
+    /// Partitions revoked since the loop last looked (its batch may hold their records).
+    pub(super) revoked_recently: Mutex<BTreeSet<i32>>,
 }
 
 impl PipelineContext {
@@ -37,6 +39,44 @@ impl PipelineContext {
     /// Whether the assignment changed since the last call.
     pub fn take_assignment_changed(&self) -> bool {
         self.assignment_changed.swap(false, Ordering::Relaxed)
+    }
+
+    /// Partitions revoked since the last call.
+    pub fn take_revoked(&self) -> BTreeSet<i32> {
+        self.revoked_recently.lock().map(|mut revoked| std::mem::take(&mut *revoked)).unwrap_or_default()
+    }
+
+    /// Hands back partitions librdkafka no longer assigns though no revoke said so (an
+    /// assignment lost without the callbacks we expect, seen with cooperative rebalancing on
+    /// some brokers). Partitions assigned without an assign callback are not taken: their
+    /// records are skipped uncommitted until a proper assignment rewinds them
+    /// ([`PipelineContext::rewind_to_committed`]).
+    pub fn sync_assignment(&self, consumer: &BaseConsumer<PipelineContext>) {
+        let Ok(assignment) = consumer.assignment() else { return };
+        let actual = partitions_of(&assignment);
+        let mut core = self.lock();
+        let lost: BTreeSet<i32> = core.assigned.difference(&actual).copied().collect();
+        if !lost.is_empty() {
+            warn!(partitions = ?lost, "partitions no longer assigned without a revoke; handing them back");
+            core.forget_partitions(&lost);
+        }
+    }
+
+    /// Sets each newly assigned partition's start to its committed offset (the beginning when
+    /// none), so a partition starts from what is durable whatever librdkafka fetched before.
+    fn rewind_to_committed(&self, consumer: &BaseConsumer<PipelineContext>, list: &mut TopicPartitionList) {
+        match consumer.committed_offsets(list.clone(), Duration::from_secs(10)) {
+            Ok(committed) => {
+                for element in committed.elements() {
+                    let offset = match element.offset() {
+                        Offset::Offset(offset) => Offset::Offset(offset),
+                        _ => Offset::Beginning,
+                    };
+                    let _ = list.set_partition_offset(element.topic(), element.partition(), offset);
+                }
+            }
+            Err(error) => warn!(error = %error, "cannot read committed offsets; librdkafka picks the start"),
+        }
     }
 
     /// Commits the done prefix of every partition (or only of `only`), synchronously.
@@ -142,12 +182,63 @@ impl ClientContext for PipelineContext {
 }
 
 impl ConsumerContext for PipelineContext {
+    /// Runs the callbacks around librdkafka's assign/unassign, like rdkafka's default, but
+    /// checks the result: applying a change with the wrong protocol's call (eager `assign` under
+    /// a cooperative group, which rdkafka's default does when the protocol reads as unknown)
+    /// fails and leaves the old assignment in place — two members then own one partition. On
+    /// such an error the other protocol's call is used.
+    fn rebalance(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        error: rdkafka::types::RDKafkaRespErr,
+        list: &mut TopicPartitionList,
+    ) {
+        use rdkafka::consumer::RebalanceProtocol;
+        use rdkafka::types::RDKafkaRespErr;
+        let cooperative = match consumer.rebalance_protocol() {
+            RebalanceProtocol::Cooperative => true,
+            RebalanceProtocol::Eager => false,
+            RebalanceProtocol::None => self.config.kafka.assignment == crate::config::Assignment::CooperativeSticky,
+        };
+        let assign = match error {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => true,
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS => false,
+            _ => {
+                let rebalance = Rebalance::Error(KafkaError::Rebalance(error.into()));
+                self.pre_rebalance(consumer, &rebalance);
+                return;
+            }
+        };
+        if assign {
+            self.rewind_to_committed(consumer, list);
+        }
+        let rebalance = if assign { Rebalance::Assign(list) } else { Rebalance::Revoke(list) };
+        self.pre_rebalance(consumer, &rebalance);
+        let apply = |cooperative: bool| match (assign, cooperative) {
+            (true, true) => consumer.incremental_assign(list),
+            (true, false) => consumer.assign(list),
+            (false, true) => consumer.incremental_unassign(list),
+            (false, false) => consumer.unassign(),
+        };
+        if let Err(first) = apply(cooperative) {
+            warn!(error = %first, cooperative, assign, "assignment change refused; retrying with the other protocol's call");
+            if let Err(second) = apply(!cooperative) {
+                error!(error = %second, assign, "assignment change failed");
+            }
+        }
+        let rebalance = if assign { Rebalance::Assign(list) } else { Rebalance::Revoke(list) };
+        self.post_rebalance(consumer, &rebalance);
+    }
+
     fn pre_rebalance(&self, consumer: &BaseConsumer<Self>, rebalance: &Rebalance<'_>) {
         match rebalance {
             Rebalance::Revoke(list) => {
                 let partitions = partitions_of(list);
                 let owned: BTreeSet<i32> = partitions.intersection(&self.lock().assigned).copied().collect();
                 info!(?partitions, "partitions revoked; finishing in-flight work");
+                if let Ok(mut revoked) = self.revoked_recently.lock() {
+                    revoked.extend(partitions.iter().copied());
+                }
                 self.lock().counters.rebalances += 1;
                 let deadline = Instant::now() + Duration::from_millis(self.config.timeouts.drain_timeout_ms);
                 self.drain(&owned, deadline);

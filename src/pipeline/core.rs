@@ -78,8 +78,9 @@ pub fn backoff_ms(base_ms: u64, attempt: u32) -> u64 {
 }
 
 impl Core {
-    /// Runs `operation` until it succeeds, backing off between attempts; gives up only when
-    /// shutting down (the caller then exits without committing what depended on it).
+    /// Runs `operation` until it succeeds, backing off between attempts; gives up when shutting
+    /// down (the caller then exits without committing what depended on it), or when the store
+    /// fences this instance off partitions (they are handed back here).
     fn retry_store<T>(
         &mut self,
         what: &str,
@@ -93,6 +94,12 @@ impl Core {
                         info!(operation = what, attempts = attempt + 1, "session store recovered");
                     }
                     return Some(value);
+                }
+                Err(crate::assemble::StoreError::Fenced { partitions }) => {
+                    let partitions: BTreeSet<i32> = partitions.into_iter().collect();
+                    warn!(operation = what, ?partitions, "partitions claimed by another instance; handing them back");
+                    self.forget_partitions(&partitions);
+                    return None;
                 }
                 Err(error) => {
                     warn!(operation = what, attempt, error = %error, "session store failed; retrying");
@@ -110,8 +117,15 @@ impl Core {
     }
 
     /// Processes a batch of input records: decode, assemble, make durable, then mark done.
-    pub fn process_batch(&mut self, messages: Vec<OwnedMessage>) {
+    pub fn process_batch(&mut self, mut messages: Vec<OwnedMessage>) {
         let now = now_ms();
+        // Only records of partitions this instance owns: anything else is the owner's to read
+        // (it is not committed here, so the owner reads it from the committed offset).
+        let before = messages.len();
+        messages.retain(|message| self.assigned.contains(&message.partition()));
+        if messages.len() < before {
+            debug!(skipped = before - messages.len(), "records of partitions not owned skipped");
+        }
         let mut decoded = Vec::with_capacity(messages.len());
         for message in messages {
             let topic = input_topic(&self.config, message.topic());
@@ -166,8 +180,19 @@ impl Core {
                 Err(error) => self.send_to_dlq(&message, &error.to_string(), error.kind()),
             }
         }
-        if self.retry_store("write", |store| store.write(&batch)).is_none() {
-            return;
+        loop {
+            if self.retry_store("write", |store| store.write(&batch)).is_some() {
+                break;
+            }
+            // Fenced off some partitions (now forgotten): write the rest; or shutting down.
+            let before = batch.states.len();
+            batch.states.retain(|state| self.assigned.contains(&state.partition));
+            if batch.states.len() == before {
+                return;
+            }
+            let kept: std::collections::HashSet<String> = batch.states.iter().map(|state| state.sid.clone()).collect();
+            batch.chunks.retain(|(sid, _, _)| kept.contains(sid));
+            durable.retain(|(_, partition, _)| self.assigned.contains(partition));
         }
         for (topic, partition, offset) in durable {
             if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
@@ -441,6 +466,10 @@ impl Core {
                 continue;
             }
             let partition = *partition;
+            // Claim first: from here on, a previous owner's writes for it fail.
+            if self.retry_store("claim", |store| store.claim(partition)).is_none() {
+                return;
+            }
             let Some(states) = self.retry_store("open_sessions", |store| store.open_sessions(partition)) else {
                 return;
             };

@@ -27,6 +27,7 @@ use crate::source::kafka::{TopicError, check_topics, consumer_config};
 use context::PipelineContext;
 pub use core::Counters;
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Message, OwnedMessage};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::{Arc, Mutex};
@@ -117,6 +118,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         assignment_changed: AtomicBool::new(false),
         broker_trouble: AtomicBool::new(false),
         last_error_log: Mutex::new(None),
+        revoked_recently: Mutex::new(Default::default()),
     };
     let consumer: BaseConsumer<PipelineContext> = consumer_config(&config).create_with_context(context)?;
     let partitions = check_topics(&consumer, &config, METADATA_TIMEOUT)?;
@@ -161,7 +163,14 @@ fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown:
         let mut messages = Vec::new();
         let mut timeout = Duration::from_millis(50);
         while messages.len() < config.limits.batch_records {
-            match consumer.poll(timeout) {
+            let polled = consumer.poll(timeout);
+            // A rebalance callback ran inside `poll`: records read before it from revoked
+            // partitions are the next owner's (their offsets were not committed here).
+            let revoked = context.take_revoked();
+            if !revoked.is_empty() {
+                messages.retain(|message: &OwnedMessage| !revoked.contains(&message.partition()));
+            }
+            match polled {
                 Some(Ok(message)) => messages.push(message.detach()),
                 Some(Err(error)) => {
                     // Broker down, rebalance errors: librdkafka reconnects by itself; say so, rarely.
@@ -175,6 +184,7 @@ fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown:
             }
             timeout = Duration::ZERO;
         }
+        context.sync_assignment(consumer);
         let mut core = context.lock();
         if !messages.is_empty() {
             core.process_batch(messages);

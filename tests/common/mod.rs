@@ -424,7 +424,12 @@ pub fn check_verdicts(verdicts: &[Consumed], sids: &std::collections::BTreeSet<S
         by_session.entry(record.key.clone()).or_default().push(verdict);
     }
     let missing: Vec<&String> = sids.iter().filter(|sid| !by_session.contains_key(*sid)).collect();
-    assert!(missing.is_empty(), "{} sessions without a verdict, e.g. {:?}", missing.len(), &missing[..missing.len().min(5)]);
+    assert!(
+        missing.is_empty(),
+        "{} sessions without a verdict, e.g. {:?}",
+        missing.len(),
+        &missing[..missing.len().min(5)]
+    );
     let mut duplicates = 0;
     for (sid, copies) in &by_session {
         for copy in &copies[1..] {

@@ -82,6 +82,9 @@ pub enum StoreError {
     /// Redis failed or is unreachable.
     #[error("redis store: {0}")]
     Redis(#[from] ::redis::RedisError),
+    /// Another instance claimed these partitions: this instance must stop writing for them.
+    #[error("partitions {partitions:?} were claimed by another instance")]
+    Fenced { partitions: Vec<i32> },
     /// A stored value could not be read back.
     #[error("stored session state of {sid} is unreadable: {source}")]
     Corrupt {
@@ -92,7 +95,17 @@ pub enum StoreError {
 }
 
 /// A session store backend. Used from one thread at a time (`&mut self`).
+///
+/// Ownership: a shared backend fences writers. [`SessionStore::claim`] makes this instance the
+/// partition's only writer; a write or finish touching a partition claimed since by another
+/// instance fails with [`StoreError::Fenced`] and changes nothing, so a member that lost a
+/// partition (a zombie, or a broker that assigned it twice) can never overwrite the new owner's
+/// state.
 pub trait SessionStore: Send {
+    /// Makes this instance the writer of `partition` (shared backends; a no-op otherwise).
+    fn claim(&mut self, _partition: i32) -> Result<(), StoreError> {
+        Ok(())
+    }
     /// Durably and atomically applies a batch.
     fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError>;
     /// The open sessions of an input partition, to resume after an assignment or a restart.

@@ -5,6 +5,10 @@
 //! - `<prefix>:states:<partition>` — hash: session id → state JSON (listed on assignment)
 //! - `<prefix>:chunks:<session id>` — hash: chunk index → chunk record
 //! - `<prefix>:finalized:<session id>` — set with an expiry: the session was judged
+//! - `<prefix>:owner:<partition>` — the token of the instance that claimed the partition last
+//!
+//! Fencing: every write and finish runs in `WATCH owner keys` / check / `MULTI … EXEC`, so it
+//! applies only while this instance still owns the partitions it touches.
 //!
 //! Guarantee: a batch is one `MULTI`/`EXEC` transaction; `Ok` means Redis acknowledged it. How
 //! durable an acknowledged write is depends on the server's persistence settings (AOF with
@@ -24,6 +28,8 @@ pub struct RedisStore {
     connection: Option<Connection>,
     prefix: String,
     finalized_ttl_secs: u64,
+    /// This instance's ownership token (random per process).
+    owner: String,
 }
 
 impl RedisStore {
@@ -35,6 +41,7 @@ impl RedisStore {
             connection: None,
             prefix: prefix.to_string(),
             finalized_ttl_secs: finalized_ttl_secs.max(1),
+            owner: format!("{:016x}", rand::random::<u64>()),
         };
         store.check()?;
         Ok(store)
@@ -72,24 +79,66 @@ impl RedisStore {
     fn finalized_key(&self, sid: &str) -> String {
         format!("{}:finalized:{sid}", self.prefix)
     }
+    fn owner_key(&self, partition: i32) -> String {
+        format!("{}:owner:{partition}", self.prefix)
+    }
+
+    /// Runs `build`'s commands atomically if this instance owns every partition in `partitions`.
+    fn fenced(&mut self, partitions: &[i32], build: impl Fn(&mut redis::Pipeline)) -> Result<(), StoreError> {
+        let keys: Vec<String> = partitions.iter().map(|partition| self.owner_key(*partition)).collect();
+        let owner = self.owner.clone();
+        let outcome: Result<(), Vec<i32>> = self.call(|connection| {
+            redis::transaction(connection, &keys, |connection, pipe| {
+                let owners: Vec<Option<String>> = redis::cmd("MGET").arg(&keys).query(connection)?;
+                let fenced: Vec<i32> = partitions
+                    .iter()
+                    .zip(&owners)
+                    .filter(|(_, found)| found.as_deref() != Some(owner.as_str()))
+                    .map(|(partition, _)| *partition)
+                    .collect();
+                if !fenced.is_empty() {
+                    redis::cmd("UNWATCH").exec(connection)?;
+                    return Ok(Some(Err(fenced)));
+                }
+                build(pipe);
+                let applied: Option<()> = pipe.query(connection)?;
+                Ok(applied.map(Ok))
+            })
+        })?;
+        outcome.map_err(|partitions| StoreError::Fenced { partitions })
+    }
 }
 
 impl SessionStore for RedisStore {
+    fn claim(&mut self, partition: i32) -> Result<(), StoreError> {
+        let key = self.owner_key(partition);
+        let owner = self.owner.clone();
+        self.call(|connection| connection.set::<_, _, ()>(key, owner))
+    }
+
     fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError> {
         if batch.is_empty() {
             return Ok(());
         }
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        for (sid, index, bytes) in &batch.chunks {
-            pipe.hset(self.chunks_key(sid), index, bytes.as_slice()).ignore();
-        }
+        let mut states = Vec::with_capacity(batch.states.len());
         for state in &batch.states {
             let json =
                 serde_json::to_vec(state).map_err(|source| StoreError::Corrupt { sid: state.sid.clone(), source })?;
-            pipe.hset(self.states_key(state.partition), &state.sid, json).ignore();
+            states.push((self.states_key(state.partition), state.sid.clone(), json));
         }
-        self.call(|connection| pipe.query::<()>(connection))
+        let chunks: Vec<(String, u64, &[u8])> =
+            batch.chunks.iter().map(|(sid, index, bytes)| (self.chunks_key(sid), *index, bytes.as_slice())).collect();
+        let mut partitions: Vec<i32> = batch.states.iter().map(|state| state.partition).collect();
+        partitions.sort_unstable();
+        partitions.dedup();
+        self.fenced(&partitions, |pipe| {
+            for (key, index, bytes) in &chunks {
+                pipe.hset(key, index, *bytes).ignore();
+            }
+            for (key, sid, json) in &states {
+                pipe.hset(key, sid, json.as_slice()).ignore();
+            }
+        })
     }
 
     fn open_sessions(&mut self, partition: i32) -> Result<Vec<SessionState>, StoreError> {
@@ -121,15 +170,11 @@ impl SessionStore for RedisStore {
     }
 
     fn finish(&mut self, partition: i32, sid: &str) -> Result<(), StoreError> {
-        let mut pipe = redis::pipe();
-        pipe.atomic()
-            .hdel(self.states_key(partition), sid)
-            .ignore()
-            .del(self.chunks_key(sid))
-            .ignore()
-            .set_ex(self.finalized_key(sid), 1, self.finalized_ttl_secs)
-            .ignore();
-        self.call(|connection| pipe.query::<()>(connection))
+        let (states, chunks, finalized) = (self.states_key(partition), self.chunks_key(sid), self.finalized_key(sid));
+        let ttl = self.finalized_ttl_secs;
+        self.fenced(&[partition], |pipe| {
+            pipe.hdel(&states, sid).ignore().del(&chunks).ignore().set_ex(&finalized, 1, ttl).ignore();
+        })
     }
 
     fn purge_expired(&mut self) -> Result<usize, StoreError> {
@@ -166,9 +211,32 @@ mod tests {
     }
 
     #[test]
+    fn a_partition_claimed_by_another_instance_fences_this_one() {
+        let prefix = format!("sightline-test:{}", rand::random::<u64>());
+        let mut old_owner = RedisStore::open(&redis_url(), &prefix, 60).unwrap();
+        let mut new_owner = RedisStore::open(&redis_url(), &prefix, 60).unwrap();
+        old_owner.claim(7).unwrap();
+        let batch = |sid: &str| WriteBatch {
+            chunks: vec![(sid.to_string(), 0, b"x".to_vec())],
+            states: vec![super::super::contract::state(sid, 7)],
+        };
+        old_owner.write(&batch("before")).unwrap();
+        new_owner.claim(7).unwrap();
+        match old_owner.write(&batch("after")) {
+            Err(StoreError::Fenced { partitions }) => assert_eq!(partitions, vec![7]),
+            other => panic!("expected fenced, got {other:?}"),
+        }
+        assert!(old_owner.chunks("after").unwrap().is_empty(), "a fenced write changes nothing");
+        assert!(matches!(old_owner.finish(7, "before"), Err(StoreError::Fenced { .. })));
+        new_owner.write(&batch("after")).unwrap();
+        assert_eq!(new_owner.open_sessions(7).unwrap().len(), 2);
+    }
+
+    #[test]
     fn finalized_markers_expire() {
         let prefix = format!("sightline-test:{}", rand::random::<u64>());
         let mut store = RedisStore::open(&redis_url(), &prefix, 60).unwrap();
+        store.claim(0).unwrap();
         store.finish(0, "s").unwrap();
         let ttl: i64 = store.call(|connection| connection.ttl(format!("{prefix}:finalized:s"))).unwrap();
         assert!((1..=60).contains(&ttl), "ttl {ttl}");
