@@ -18,6 +18,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tracing::{error, info, warn};
 
+/// A commit slower than this means the broker is in trouble.
+const SLOW_COMMIT: Duration = Duration::from_secs(5);
+
 /// The context the consumer carries: the pipeline state and the config.
 pub struct PipelineContext {
     pub(super) core: Mutex<Core>,
@@ -97,7 +100,19 @@ impl PipelineContext {
         if planned.is_empty() {
             return;
         }
-        match consumer.commit(&list, CommitMode::Sync) {
+        let started = Instant::now();
+        let result = consumer.commit(&list, CommitMode::Sync);
+        let waited = started.elapsed();
+        if waited > SLOW_COMMIT {
+            // A paused or unreachable broker often shows only as a commit that hangs until the
+            // request times out: say so, so the log explains the gap.
+            self.broker_trouble.store(true, Ordering::Relaxed);
+            warn!(
+                waited_ms = waited.as_millis() as u64,
+                "kafka did not answer an offset commit for a long time; broker slow or unreachable"
+            );
+        }
+        match result {
             Ok(()) => {
                 for (topic, partition, next) in planned {
                     if let Some(point) = core.commit_points.get_mut(&(topic, partition)) {

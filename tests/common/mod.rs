@@ -121,6 +121,8 @@ pub fn create_topics(brokers: &str, topics: &[(&str, i32)]) {
 /// What a test's pipeline config contains besides the topics.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Another broker than the shared one.
+    pub brokers: Option<String>,
     pub redis_prefix: Option<String>,
     pub extra: String,
     pub end_grace_ms: u64,
@@ -129,7 +131,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { redis_prefix: None, extra: String::new(), end_grace_ms: 2_000, idle_timeout_secs: 30 }
+        Settings { brokers: None, redis_prefix: None, extra: String::new(), end_grace_ms: 2_000, idle_timeout_secs: 30 }
     }
 }
 
@@ -166,7 +168,7 @@ retry_backoff_ms = 200
 
 {extra}
 "#,
-        brokers = brokers(),
+        brokers = settings.brokers.clone().unwrap_or_else(brokers),
         group = topics.group,
         chunks = topics.chunks,
         ends = topics.ends,
@@ -242,8 +244,13 @@ pub fn signal(pid: u32, name: &str) {
 
 /// A plain producer for test input.
 pub fn producer() -> ThreadedProducer<rdkafka::producer::DefaultProducerContext> {
+    producer_on(&brokers())
+}
+
+/// A plain producer for test input on a given broker.
+pub fn producer_on(brokers: &str) -> ThreadedProducer<rdkafka::producer::DefaultProducerContext> {
     ClientConfig::new()
-        .set("bootstrap.servers", brokers())
+        .set("bootstrap.servers", brokers)
         .set("enable.idempotence", "true")
         .set("acks", "all")
         .set("linger.ms", "2")
@@ -290,9 +297,19 @@ impl Consumed {
 }
 
 /// Reads `topic` from the start until `until` says enough or the timeout passes.
-pub fn consume_until(topic: &str, timeout: Duration, mut until: impl FnMut(&[Consumed]) -> bool) -> Vec<Consumed> {
+pub fn consume_until(topic: &str, timeout: Duration, until: impl FnMut(&[Consumed]) -> bool) -> Vec<Consumed> {
+    consume_until_on(&brokers(), topic, timeout, until)
+}
+
+/// [`consume_until`] on a given broker.
+pub fn consume_until_on(
+    brokers: &str,
+    topic: &str,
+    timeout: Duration,
+    mut until: impl FnMut(&[Consumed]) -> bool,
+) -> Vec<Consumed> {
     let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers())
+        .set("bootstrap.servers", brokers)
         .set("group.id", unique("reader"))
         .set("auto.offset.reset", "earliest")
         .set("enable.auto.commit", "false")
