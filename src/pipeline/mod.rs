@@ -20,6 +20,7 @@ use crate::assemble::store::embedded::EmbeddedStore;
 use crate::assemble::store::redis::RedisStore;
 use crate::assemble::{AssemblerLimits, SessionAssembler, SessionStore, StoreError};
 use crate::config::{Config, StoreBackend};
+use crate::sink::avro::{AUDIT_EVENT_SCHEMA, AvroEncoder, VERDICT_SCHEMA};
 use crate::sink::kafka::{OutputProducer, ProducerError};
 use crate::source::kafka::decode::Decoder;
 use crate::source::kafka::registry::{RegistryError, SchemaRegistry};
@@ -43,6 +44,9 @@ pub enum PipelineError {
     /// The schema registry client could not be created.
     #[error(transparent)]
     Registry(#[from] RegistryError),
+    /// The output schemas do not build.
+    #[error("output avro schema: {0}")]
+    Avro(#[from] crate::source::kafka::avro::AvroError),
     /// The producer could not be created.
     #[error(transparent)]
     Producer(#[from] ProducerError),
@@ -73,7 +77,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
     let config = Arc::new(config);
     let store = open_store(&config)?;
     let registry = config.schema_registry.as_ref().map(SchemaRegistry::new).transpose()?;
-    let decoder = Decoder::new(config.input.encoding, registry);
+    let decoder = Decoder::new(config.input.encoding, registry.clone());
     let (producer, deliveries) = OutputProducer::new(&config)?;
 
     let workers = config
@@ -82,8 +86,19 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         .unwrap_or_else(|| std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(2));
     let (jobs, job_receiver) = sync_channel(workers * 2);
     let (result_sender, results) = sync_channel(workers * 4);
-    let topics =
-        worker::OutputTopics { verdict: config.kafka.verdict_topic.clone(), audit: config.kafka.audit_topic.clone() };
+    let avro = match (&config.output.encoding, &registry) {
+        (crate::config::OutputEncoding::Avro, Some(registry)) => {
+            let verdict_id = registry.register(&format!("{}-value", config.kafka.verdict_topic), VERDICT_SCHEMA)?;
+            let audit_id = registry.register(&format!("{}-value", config.kafka.audit_topic), AUDIT_EVENT_SCHEMA)?;
+            Some((AvroEncoder::new(VERDICT_SCHEMA, verdict_id)?, AvroEncoder::new(AUDIT_EVENT_SCHEMA, audit_id)?))
+        }
+        _ => None,
+    };
+    let topics = worker::OutputTopics {
+        verdict: config.kafka.verdict_topic.clone(),
+        audit: config.kafka.audit_topic.clone(),
+        avro,
+    };
     let worker_threads = worker::start_workers(workers, job_receiver, result_sender, detector, topics);
 
     let limits = AssemblerLimits {

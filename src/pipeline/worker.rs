@@ -3,6 +3,7 @@
 
 use crate::analyze::Detector;
 use crate::assemble::{CloseReason, SessionState, build_session};
+use crate::sink::avro::AvroEncoder;
 use crate::sink::kafka::{OutgoingRecord, RECORD_ID_HEADER, RECORD_KIND_HEADER};
 use crate::verdict::audit::audit_events;
 use crate::verdict::judge_session;
@@ -33,13 +34,33 @@ pub struct JobResult {
     pub risk: Option<crate::model::RiskLevel>,
 }
 
-/// Where output records go.
+/// Where output records go, and how they are encoded.
 #[derive(Debug, Clone)]
 pub struct OutputTopics {
     /// The verdict topic.
     pub verdict: String,
     /// The audit topic.
     pub audit: String,
+    /// Avro encoders (verdict, audit) when `output.encoding = "avro"`; JSON otherwise.
+    pub avro: Option<(AvroEncoder, AvroEncoder)>,
+}
+
+impl OutputTopics {
+    fn encode(&self, value: &impl serde::Serialize, verdict: bool) -> Result<(Vec<u8>, &'static str), String> {
+        match &self.avro {
+            None => serde_json::to_vec(value)
+                .map(|payload| (payload, "application/json"))
+                .map_err(|error| error.to_string()),
+            Some((verdict_encoder, audit_encoder)) => {
+                let json = serde_json::to_value(value).map_err(|error| error.to_string())?;
+                let encoder = if verdict { verdict_encoder } else { audit_encoder };
+                encoder
+                    .encode(&json)
+                    .map(|payload| (payload, "application/vnd.confluent.avro"))
+                    .map_err(|error| error.to_string())
+            }
+        }
+    }
 }
 
 /// Starts `count` workers; they stop when the job channel closes.
@@ -87,21 +108,24 @@ pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobRes
     let verdict = judge_session(&session, detector);
     let risk = Some(verdict.enhanced_summary.risk_level);
     let mut records = Vec::new();
-    let encoded = serde_json::to_vec(&verdict).map_err(|error| error.to_string());
-    match encoded {
-        Ok(payload) => records.push(record(&topics.verdict, &sid, payload, &verdict.id, "verdict")),
+    match topics.encode(&verdict, true) {
+        Ok((payload, content_type)) => {
+            records.push(record(&topics.verdict, &sid, payload, &verdict.id, "verdict", content_type))
+        }
         Err(error) => return JobResult { sid, partition, outcome: Err(error), risk },
     }
     for event in audit_events(&verdict) {
-        match serde_json::to_vec(&event) {
-            Ok(payload) => records.push(record(&topics.audit, &sid, payload, &event.uid, event.event)),
-            Err(error) => return JobResult { sid, partition, outcome: Err(error.to_string()), risk },
+        match topics.encode(&event, false) {
+            Ok((payload, content_type)) => {
+                records.push(record(&topics.audit, &sid, payload, &event.uid, event.event, content_type))
+            }
+            Err(error) => return JobResult { sid, partition, outcome: Err(error), risk },
         }
     }
     JobResult { sid, partition, outcome: Ok(records), risk }
 }
 
-fn record(topic: &str, sid: &str, payload: Vec<u8>, id: &str, kind: &str) -> OutgoingRecord {
+fn record(topic: &str, sid: &str, payload: Vec<u8>, id: &str, kind: &str, content_type: &str) -> OutgoingRecord {
     OutgoingRecord {
         topic: topic.to_string(),
         key: sid.as_bytes().to_vec(),
@@ -109,7 +133,7 @@ fn record(topic: &str, sid: &str, payload: Vec<u8>, id: &str, kind: &str) -> Out
         headers: vec![
             (RECORD_ID_HEADER.to_string(), id.as_bytes().to_vec()),
             (RECORD_KIND_HEADER.to_string(), kind.as_bytes().to_vec()),
-            ("content-type".to_string(), b"application/json".to_vec()),
+            ("content-type".to_string(), content_type.as_bytes().to_vec()),
         ],
     }
 }

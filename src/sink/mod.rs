@@ -2,4 +2,5 @@
 //! idempotent producer and reports every delivery back, so the pipeline only forgets a session
 //! (and only advances past a DLQ record) once Kafka acknowledged it.
 
+pub mod avro;
 pub mod kafka;

@@ -55,7 +55,7 @@ pub fn decode_body(payload: &[u8], schema_id: u32, schema: &Schema) -> Result<Js
 }
 
 /// Generic Avro → JSON: unions unwrapped, enums as their symbol, bytes as base64.
-fn to_json(value: Value) -> Json {
+pub fn to_json(value: Value) -> Json {
     match value {
         Value::Null => Json::Null,
         Value::Boolean(flag) => Json::Bool(flag),
@@ -206,7 +206,7 @@ pub fn encode_end(end: &Json, schema: &Schema, schema_id: u32) -> Result<Vec<u8>
     wire(schema, schema_id, value)
 }
 
-fn wire(schema: &Schema, schema_id: u32, value: Value) -> Result<Vec<u8>, AvroError> {
+pub fn wire(schema: &Schema, schema_id: u32, value: Value) -> Result<Vec<u8>, AvroError> {
     let body = apache_avro::to_avro_datum(schema, value).map_err(|error| AvroError::Encode(error.to_string()))?;
     let mut payload = Vec::with_capacity(body.len() + 5);
     payload.push(MAGIC_BYTE);
