@@ -8,13 +8,19 @@
 //! - [`model`]: shared domain types — session kinds, recorded events, sessions, the Kafka input
 //!   records and the verdict. Imports nothing else of ours.
 //! - [`source`]: where sessions come from; [`source::files`] reads recording files (JSON lines,
-//!   `tsh play --format json` arrays, asciicast).
+//!   `tsh play --format json` arrays, asciicast); [`source::kafka`] decodes Kafka input records
+//!   and owns the commit rule.
+//! - [`assemble`]: the session assembler and the session stores (embedded redb, Redis).
 //! - [`analyze`]: the deterministic analysis — terminal reconstruction
 //!   ([`analyze::terminal`]), the timeline ([`analyze::timeline`]) and the [`analyze::Detector`]
 //!   seam where rules judge it.
 //! - [`eval`]: scores verdicts against a labelled corpus (`sightline eval`).
 //! - [`verdict`]: turns an analysis into the verdict with a deterministic id, plain-words
-//!   descriptions and the text report.
+//!   descriptions, the text report and the audit events.
+//! - [`sink`]: the Kafka producer for verdicts, audit events and DLQ copies; Avro output.
+//! - [`pipeline`]: `sightline run`, wiring source → assemble → analyze → verdict → sink with
+//!   the at-least-once guarantee; [`config`] is its configuration file.
+//! - [`replay`]: recording files as Kafka input records (`sightline replay`).
 //!
 //! Stages talk through plain function calls with owned values; a stage knows the types of the
 //! stage before it, never the one after.

@@ -198,6 +198,27 @@ mod tests {
         assert_eq!(error.kind(), "key_mismatch");
     }
 
+    proptest::proptest! {
+        /// Arbitrary bytes on either topic decode or fail with an error; never panic.
+        #[test]
+        fn arbitrary_records_never_panic(payload in proptest::collection::vec(proptest::num::u8::ANY, 0..512), ends in proptest::bool::ANY) {
+            let topic = if ends { InputTopic::Ends } else { InputTopic::Chunks };
+            let _ = decoder().decode(topic, Some(b"s"), Some(&payload));
+        }
+
+        /// Arbitrary Avro bodies with the bundled schemas decode or fail; never panic.
+        #[test]
+        fn arbitrary_avro_bodies_never_panic(body in proptest::collection::vec(proptest::num::u8::ANY, 0..256)) {
+            let framed = [&[0u8, 0, 0, 0, 1][..], &body].concat();
+            for (schema, ends) in [(avro::RECORDING_CHUNK_SCHEMA, false), (avro::SESSION_END_SCHEMA, true)] {
+                let schema = apache_avro::Schema::parse_str(schema).unwrap();
+                if let Ok(record) = avro::decode_body(&framed, 1, &schema) {
+                    let _ = if ends { avro::end_to_json(record) } else { avro::chunk_to_json(record) };
+                }
+            }
+        }
+    }
+
     #[test]
     fn encoding_is_enforced() {
         let chunk = br#"{"session_id":"s","chunk_index":0,"events":[]}"#;
