@@ -182,3 +182,31 @@ fn a_replayed_session_is_not_judged_twice() {
     assert_eq!(verdict_count(&scenario.topics, &records.sid, Duration::from_secs(4)), 1);
     assert!(scenario.processor.log_text().contains("sightline running"));
 }
+
+#[test]
+fn open_session_limit_pauses_input_and_nothing_is_lost() {
+    let topics = Topics::create(&brokers(), 1);
+    let directory = tempfile::tempdir().unwrap();
+    let config = write_config(directory.path(), &topics, &Settings { idle_timeout_secs: 2, ..Settings::default() });
+    let text = std::fs::read_to_string(&config).unwrap().replace("[limits]\n", "[limits]\nmax_open_sessions = 5\n");
+    std::fs::write(&config, text).unwrap();
+    // Twenty sessions whose ends come last: at most five can be open at once.
+    let sessions: Vec<_> = (0..20).map(|index| synthetic_session(&format!("capacity-{index}"), 2)).collect();
+    let producer = producer();
+    for session in &sessions {
+        for chunk in &session.chunks {
+            send(&producer, &topics.chunks, &session.sid, chunk.to_string().as_bytes());
+        }
+    }
+    for session in &sessions {
+        send(&producer, &topics.ends, &session.sid, session.end.to_string().as_bytes());
+    }
+    flush(&producer);
+    let processor = Processor::start(&config, &directory.path().join("run.log"));
+    let sids: BTreeSet<String> = sessions.iter().map(|session| session.sid.clone()).collect();
+    let verdicts = wait_for_verdicts(&topics, &sids, Duration::from_secs(120));
+    check_verdicts(&verdicts, &sids);
+    let log = processor.log_text();
+    assert!(log.contains("open-session limit reached"), "{log}");
+    assert!(log.contains("below the open-session limit; resuming input"), "{log}");
+}

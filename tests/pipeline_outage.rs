@@ -88,6 +88,9 @@ fn broker_paused_for_30_seconds_loses_nothing() {
     check_verdicts(&verdicts, &sids);
     assert!(processor.child.try_wait().unwrap().is_none(), "recovered without a restart");
     let log = processor.log_text();
+    for line in log.lines().filter(|line| line.contains("WARN") || line.contains("reachable again")) {
+        eprintln!("{line}");
+    }
     assert!(
         log.contains("broker slow or unreachable") || log.contains("kafka client error"),
         "the log says the broker was away:\n{log}"

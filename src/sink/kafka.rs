@@ -117,6 +117,10 @@ pub fn base_client_config(config: &Config) -> ClientConfig {
     let kafka = &config.kafka;
     let mut client = ClientConfig::new();
     client.set("bootstrap.servers", &kafka.brokers);
+    // librdkafka's default (60 s) hides a broker that stopped answering for up to a minute;
+    // 10 s makes requests time out and the error callback say so sooner. Override with
+    // `librdkafka_options."socket.timeout.ms"`.
+    client.set("socket.timeout.ms", "10000");
     let security = &kafka.security;
     let optional = [
         ("security.protocol", security.protocol.clone()),
