@@ -290,12 +290,26 @@ ports: SIGHTLINE_TEST_BROKER_PORT (default 19092), SIGHTLINE_TEST_REDIS_PORT (de
 EOF
 }
 
+# Prometheus (Debian's package, 2.42): installed here, started by the tests that need it (each
+# with its own port and data directory), so nothing is left running.
+install_prometheus() {
+  if command -v prometheus >/dev/null; then
+    return 0
+  fi
+  [[ "$(id -u)" == 0 ]] || die "prometheus is not installed and we are not root: run 'sudo apt-get install -y prometheus'"
+  say "installing prometheus (Debian package)"
+  apt-get install -y prometheus >&2 || { apt-get update >&2 && apt-get install -y prometheus >&2; } \
+    || die "could not install prometheus"
+}
+
 case "${1:-}" in
   start)
     start_tansu
     start_redis
+    install_prometheus
     echo "export SIGHTLINE_TEST_BROKERS=127.0.0.1:$BROKER_PORT"
     echo "export SIGHTLINE_TEST_REDIS=redis://127.0.0.1:$REDIS_PORT/"
+    echo "export SIGHTLINE_TEST_PROMETHEUS=$(command -v prometheus)"
     ;;
   stop)
     # Try both even if the first fails, so one stuck service does not leave the other running.

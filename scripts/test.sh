@@ -25,7 +25,7 @@ fi
 log "services: kafka-protocol broker and redis"
 eval "$(scripts/services.sh start)"
 trap 'scripts/services.sh stop' EXIT
-export SIGHTLINE_TEST_BROKERS SIGHTLINE_TEST_REDIS
+export SIGHTLINE_TEST_BROKERS SIGHTLINE_TEST_REDIS SIGHTLINE_TEST_PROMETHEUS
 
 log "cargo test"
 cargo test --locked --lib --bins --tests

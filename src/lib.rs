@@ -34,4 +34,5 @@ pub mod pipeline;
 pub mod replay;
 pub mod sink;
 pub mod source;
+pub mod telemetry;
 pub mod verdict;

@@ -46,6 +46,43 @@ pub struct Config {
     /// Log output.
     #[serde(default)]
     pub log: LogConfig,
+    /// Metrics and health endpoints.
+    #[serde(default)]
+    pub telemetry: TelemetryConfig,
+}
+
+/// The HTTP endpoints: `/metrics`, `/healthz`, `/readyz`, `/state`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelemetryConfig {
+    /// Serve the endpoints. Default: true.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Address to listen on; port 0 picks a free port (logged at startup).
+    ///
+    /// Default: `127.0.0.1:9898` (use `0.0.0.0:9898` in a container).
+    #[serde(default = "default_telemetry_listen")]
+    pub listen: String,
+    /// How often librdkafka reports statistics (consumer lag per partition), in ms. Default: 5000.
+    #[serde(default = "default_statistics_interval_ms")]
+    pub statistics_interval_ms: u64,
+}
+
+impl Default for TelemetryConfig {
+    fn default() -> Self {
+        TelemetryConfig {
+            enabled: true,
+            listen: default_telemetry_listen(),
+            statistics_interval_ms: default_statistics_interval_ms(),
+        }
+    }
+}
+
+fn default_telemetry_listen() -> String {
+    "127.0.0.1:9898".to_string()
+}
+const fn default_statistics_interval_ms() -> u64 {
+    5_000
 }
 
 /// The Kafka cluster, the consumer group and the topics.

@@ -44,6 +44,45 @@ impl PipelineContext {
         self.assignment_changed.swap(false, Ordering::Relaxed)
     }
 
+    /// The `/state` and `/readyz` snapshot; also sets the open-session gauges.
+    pub fn snapshot(&self, consumer: &BaseConsumer<PipelineContext>) -> crate::telemetry::http::Snapshot {
+        use crate::telemetry::http::{PartitionState, Snapshot};
+        let positions = consumer.position().ok();
+        let core = self.lock();
+        let metrics = crate::telemetry::metrics();
+        metrics.open_sessions.set(core.assembler.open_sessions() as i64);
+        metrics.stopped_partitions.set(core.stopped.len() as i64);
+        let mut partitions = Vec::new();
+        if let Some(positions) = &positions {
+            for element in positions.elements() {
+                let point = core.commit_points.get(&(element.topic().to_string(), element.partition()));
+                partitions.push(PartitionState {
+                    topic: element.topic().to_string(),
+                    partition: element.partition(),
+                    position: match element.offset() {
+                        Offset::Offset(offset) => Some(offset),
+                        _ => None,
+                    },
+                    committed: point.and_then(|point| point.last_committed()),
+                    in_flight: point.map(|point| point.in_flight()).unwrap_or(0),
+                });
+            }
+        }
+        Snapshot {
+            assigned_partitions: core.assigned.iter().copied().collect(),
+            partitions,
+            open_sessions: core.assembler.open_sessions(),
+            sessions_in_flight: core.assembler.in_flight(),
+            rebalances: core.counters.rebalances,
+            verdicts: core.counters.verdicts,
+            dlq_records: core.counters.dlq,
+            broker_reachable: !self.broker_trouble.load(Ordering::Relaxed),
+            store_writable: core.store_ok,
+            stopped_partitions: core.stopped.iter().copied().collect(),
+            models: Vec::new(),
+        }
+    }
+
     /// Partitions revoked since the last call.
     pub fn take_revoked(&self) -> BTreeSet<i32> {
         self.revoked_recently.lock().map(|mut revoked| std::mem::take(&mut *revoked)).unwrap_or_default()
@@ -114,6 +153,7 @@ impl PipelineContext {
         }
         match result {
             Ok(()) => {
+                crate::telemetry::metrics().commits.inc();
                 for (topic, partition, next) in planned {
                     if let Some(point) = core.commit_points.get_mut(&(topic, partition)) {
                         point.committed(next);
@@ -124,6 +164,7 @@ impl PipelineContext {
                 }
             }
             Err(error) => {
+                crate::telemetry::metrics().commit_failures.inc();
                 self.broker_trouble.store(true, Ordering::Relaxed);
                 warn!(error = %error, partitions = planned.len(), "offset commit failed; will commit again");
             }
@@ -185,6 +226,22 @@ fn partitions_of(list: &TopicPartitionList) -> BTreeSet<i32> {
 }
 
 impl ClientContext for PipelineContext {
+    /// librdkafka statistics: the consumer lag of each input partition.
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        let lag = &crate::telemetry::metrics().consumer_lag;
+        for (name, topic) in &statistics.topics {
+            if name != &self.config.kafka.chunk_topic && name != &self.config.kafka.end_topic {
+                continue;
+            }
+            for (partition, stats) in &topic.partitions {
+                // -1 is librdkafka's internal unassigned partition; -1 lag means unknown.
+                if *partition >= 0 && stats.consumer_lag >= 0 {
+                    lag.with_label_values(&[name.as_str(), &partition.to_string()]).set(stats.consumer_lag);
+                }
+            }
+        }
+    }
+
     fn error(&self, error: KafkaError, reason: &str) {
         self.broker_trouble.store(true, Ordering::Relaxed);
         // Rate-limited: a down broker reports every reconnect attempt.
@@ -255,6 +312,7 @@ impl ConsumerContext for PipelineContext {
                     revoked.extend(partitions.iter().copied());
                 }
                 self.lock().counters.rebalances += 1;
+                crate::telemetry::metrics().rebalances.with_label_values(&["revoke"]).inc();
                 let deadline = Instant::now() + Duration::from_millis(self.config.timeouts.drain_timeout_ms);
                 self.drain(&owned, deadline);
                 self.commit(consumer, Some(&owned));
@@ -271,6 +329,7 @@ impl ConsumerContext for PipelineContext {
             let partitions = partitions_of(list);
             let mut core = self.lock();
             core.counters.rebalances += 1;
+            crate::telemetry::metrics().rebalances.with_label_values(&["assign"]).inc();
             core.take_partitions(&partitions);
             info!(?partitions, assigned = ?core.assigned, open_sessions = core.assembler.open_sessions(), at_ms = now_ms(), "partitions assigned");
             self.assignment_changed.store(true, Ordering::Relaxed);

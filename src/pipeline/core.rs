@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::sink::kafka::{Delivery, DeliveryTag, OutgoingRecord, OutputProducer, SendError};
 use crate::source::kafka::commit_point::CommitPoint;
 use crate::source::kafka::decode::{Decoded, Decoder, InputTopic};
+use crate::telemetry::metrics;
 use rdkafka::Message;
 use rdkafka::message::{Headers, OwnedMessage};
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -27,6 +28,7 @@ pub(super) struct Outstanding {
     partition: i32,
     remaining: usize,
     failure: Option<SendError>,
+    judged: Option<super::worker::JudgedSession>,
 }
 
 /// Counters for the log and `/state`.
@@ -63,6 +65,8 @@ pub struct Core {
     pub(super) stopped: BTreeSet<i32>,
     pub(super) counters: Counters,
     pub(super) shutdown: Arc<AtomicBool>,
+    /// Whether the last store operation succeeded (for `/readyz`).
+    pub(super) store_ok: bool,
 }
 
 /// Input topic of a message.
@@ -90,6 +94,7 @@ impl Core {
         loop {
             match operation(self.store.as_mut()) {
                 Ok(value) => {
+                    self.store_ok = true;
                     if attempt > 0 {
                         info!(operation = what, attempts = attempt + 1, "session store recovered");
                     }
@@ -102,6 +107,8 @@ impl Core {
                     return None;
                 }
                 Err(error) => {
+                    self.store_ok = false;
+                    metrics().store_errors.with_label_values(&[what]).inc();
                     warn!(operation = what, attempt, error = %error, "session store failed; retrying");
                     if self.shutdown.load(Ordering::Relaxed) && attempt > 2 {
                         return None;
@@ -152,6 +159,13 @@ impl Core {
             }
         }
 
+        let mut consumed: HashMap<(String, i32), u64> = HashMap::new();
+        for (message, _) in &decoded {
+            *consumed.entry((message.topic().to_string(), message.partition())).or_default() += 1;
+        }
+        for ((topic, partition), count) in consumed {
+            metrics().records_consumed.with_label_values(&[topic.as_str(), &partition.to_string()]).inc_by(count);
+        }
         let mut batch = WriteBatch::default();
         let mut durable = Vec::new();
         for (message, result) in decoded {
@@ -204,8 +218,14 @@ impl Core {
     fn count(&mut self, accepted: crate::assemble::Accepted) {
         match accepted {
             crate::assemble::Accepted::Stored => {}
-            crate::assemble::Accepted::Duplicate => self.counters.duplicates += 1,
-            crate::assemble::Accepted::AlreadyFinalized => self.counters.after_finalized += 1,
+            crate::assemble::Accepted::Duplicate => {
+                self.counters.duplicates += 1;
+                metrics().duplicate_chunks.inc();
+            }
+            crate::assemble::Accepted::AlreadyFinalized => {
+                self.counters.after_finalized += 1;
+                metrics().records_after_finalized.inc();
+            }
         }
     }
 
@@ -235,6 +255,8 @@ impl Core {
     /// Copies a record to the DLQ byte for byte, with headers naming the error and its origin.
     fn send_to_dlq(&mut self, message: &OwnedMessage, error: &str, kind: &str) {
         self.counters.dlq += 1;
+        metrics().decode_failures.with_label_values(&[message.topic(), kind]).inc();
+        metrics().dlq_records.with_label_values(&[message.topic()]).inc();
         warn!(
             topic = message.topic(),
             partition = message.partition(),
@@ -310,32 +332,46 @@ impl Core {
                 let key = (topic.clone(), partition, offset);
                 match delivery.result {
                     Ok(()) => {
+                        metrics().sink_deliveries.with_label_values(&["kafka"]).inc();
                         self.dlq_pending.remove(&key);
                         if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
                             let _ = point.done(offset);
                         }
                     }
-                    Err(error) if self.dlq_pending.contains_key(&key) => self.dlq_failed(key, error),
+                    Err(error) if self.dlq_pending.contains_key(&key) => {
+                        metrics().sink_failures.with_label_values(&["kafka"]).inc();
+                        self.dlq_failed(key, error)
+                    }
                     Err(_) => {}
                 }
             }
             DeliveryTag::Output { sid, partition } => {
                 let Some(outstanding) = self.outstanding.get_mut(&sid) else { return };
                 outstanding.remaining = outstanding.remaining.saturating_sub(1);
-                if let Err(error) = delivery.result {
-                    outstanding.failure.get_or_insert(error);
+                match delivery.result {
+                    Ok(()) => metrics().sink_deliveries.with_label_values(&["kafka"]).inc(),
+                    Err(error) => {
+                        metrics().sink_failures.with_label_values(&["kafka"]).inc();
+                        outstanding.failure.get_or_insert(error);
+                    }
                 }
                 if outstanding.remaining == 0
                     && let Some(outstanding) = self.outstanding.remove(&sid)
                 {
-                    self.session_delivered(&sid, partition, outstanding.failure);
+                    self.session_delivered(&sid, partition, outstanding.failure, outstanding.judged);
                 }
             }
         }
     }
 
     /// All of a session's records were reported: forget it, or try again later.
-    fn session_delivered(&mut self, sid: &str, partition: i32, failure: Option<SendError>) {
+    fn session_delivered(
+        &mut self,
+        sid: &str,
+        partition: i32,
+        failure: Option<SendError>,
+        judged: Option<super::worker::JudgedSession>,
+    ) {
         if !self.assigned.contains(&partition) {
             return; // revoked meanwhile: the new owner judges it again (same ids)
         }
@@ -347,11 +383,15 @@ impl Core {
                 self.assembler.finished(sid);
                 self.attempts.remove(sid);
                 self.counters.verdicts += 1;
+                if let Some(judged) = judged {
+                    record_verdict_metrics(&judged);
+                }
             }
             Some(error) => {
                 let attempt = self.attempts.entry(sid.to_string()).or_insert(0);
                 *attempt += 1;
                 let delay = backoff_ms(self.config.timeouts.retry_backoff_ms, *attempt);
+                metrics().verdict_retries.inc();
                 if error.permanent {
                     error!(sid, partition, error = %error, "verdict rejected permanently; partition stopped, session kept in the store");
                     self.stopped.insert(partition);
@@ -366,7 +406,10 @@ impl Core {
     /// Moves due sessions to the workers, as far as the job queue has room.
     pub fn dispatch(&mut self) {
         let now = now_ms();
-        self.ready.extend(self.assembler.due(now));
+        for (state, reason) in self.assembler.due(now) {
+            metrics().sessions_closed.with_label_values(&[reason.as_str()]).inc();
+            self.ready.push_back((state, reason));
+        }
         while let Some((state, reason)) = self.ready.pop_front() {
             if !self.assigned.contains(&state.partition) {
                 continue;
@@ -374,7 +417,7 @@ impl Core {
             let sid = state.sid.clone();
             let Some(chunks) = self.retry_store("chunks", |store| store.chunks(&sid)) else { return };
             let Some(jobs) = &self.jobs else { return };
-            match jobs.try_send(Job { state, reason, chunks }) {
+            match jobs.try_send(Job { state, reason, chunks, released_at: std::time::Instant::now() }) {
                 Ok(()) => {}
                 Err(TrySendError::Full(job)) => {
                     self.ready.push_front((job.state, job.reason));
@@ -393,10 +436,16 @@ impl Core {
             }
             match result.outcome {
                 Ok(records) => {
-                    info!(sid = result.sid, partition = result.partition, risk = ?result.risk, records = records.len(), "session judged");
+                    let risk = result.judged.as_ref().map(|judged| judged.risk);
+                    info!(sid = result.sid, partition = result.partition, risk = ?risk, records = records.len(), "session judged");
                     self.outstanding.insert(
                         result.sid.clone(),
-                        Outstanding { partition: result.partition, remaining: records.len(), failure: None },
+                        Outstanding {
+                            partition: result.partition,
+                            remaining: records.len(),
+                            failure: None,
+                            judged: result.judged,
+                        },
                     );
                     for record in &records {
                         let tag = DeliveryTag::Output { sid: result.sid.clone(), partition: result.partition };
@@ -485,5 +534,20 @@ impl Core {
             Ok(purged) => debug!(purged, "forgot finalized sessions past their ttl"),
             Err(error) => warn!(error = %error, "cannot purge finalized sessions"),
         }
+    }
+}
+
+/// Metrics of a delivered verdict.
+fn record_verdict_metrics(judged: &super::worker::JudgedSession) {
+    let metrics = metrics();
+    metrics.verdicts.with_label_values(&[judged.risk.as_str(), judged.kind.as_str()]).inc();
+    for tactic in &judged.tactics {
+        metrics.findings.with_label_values(&[tactic.as_str()]).inc();
+    }
+    metrics.session_bytes.observe(judged.bytes as f64);
+    metrics.session_duration.observe(judged.duration_secs);
+    metrics.assembly_to_verdict.observe(judged.released_at.elapsed().as_secs_f64());
+    if let Some(end_seen_ms) = judged.end_seen_ms {
+        metrics.end_to_verdict.observe(now_ms().saturating_sub(end_seen_ms) as f64 / 1000.0);
     }
 }

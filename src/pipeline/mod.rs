@@ -25,6 +25,7 @@ use crate::sink::kafka::{OutputProducer, ProducerError};
 use crate::source::kafka::decode::Decoder;
 use crate::source::kafka::registry::{RegistryError, SchemaRegistry};
 use crate::source::kafka::{TopicError, check_topics, consumer_config};
+use crate::telemetry::http::{Health, serve};
 use context::PipelineContext;
 pub use core::Counters;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -53,6 +54,9 @@ pub enum PipelineError {
     /// The consumer could not be created or subscribed.
     #[error("kafka consumer: {0}")]
     Consumer(#[from] rdkafka::error::KafkaError),
+    /// The telemetry endpoints could not start.
+    #[error(transparent)]
+    Telemetry(#[from] crate::telemetry::http::ServeError),
     /// The input topics are missing or not co-partitioned.
     #[error(transparent)]
     Topics(#[from] TopicError),
@@ -126,6 +130,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         stopped: Default::default(),
         counters: Default::default(),
         shutdown: shutdown.clone(),
+        store_ok: true,
     };
     let context = PipelineContext {
         core: Mutex::new(core),
@@ -137,6 +142,11 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
     };
     let consumer: BaseConsumer<PipelineContext> = consumer_config(&config).create_with_context(context)?;
     let partitions = check_topics(&consumer, &config, METADATA_TIMEOUT)?;
+    let health = Arc::new(Health::default());
+    if config.telemetry.enabled {
+        let address = serve(&config.telemetry.listen, health.clone())?;
+        info!(%address, "telemetry listening: /metrics /healthz /readyz /state");
+    }
     consumer.subscribe(&[&config.kafka.chunk_topic, &config.kafka.end_topic])?;
     info!(
         chunk_topic = config.kafka.chunk_topic,
@@ -148,7 +158,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         "sightline running"
     );
 
-    run_loop(&consumer, &config, &shutdown);
+    run_loop(&consumer, &config, &shutdown, &health);
 
     info!("shutting down: draining in-flight sessions");
     let deadline = Instant::now() + Duration::from_millis(config.timeouts.shutdown_timeout_ms);
@@ -166,8 +176,9 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
 }
 
 /// The main loop: poll a batch, process it, judge, settle, commit.
-fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown: &AtomicBool) {
+fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown: &AtomicBool, health: &Health) {
     let context = consumer.context();
+    let mut last_snapshot = Instant::now() - Duration::from_secs(10);
     let commit_interval = Duration::from_millis(config.kafka.commit_interval_ms);
     let mut last_commit = Instant::now();
     let mut last_purge = Instant::now();
@@ -239,6 +250,10 @@ fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown:
         if last_purge.elapsed() >= Duration::from_secs(60) {
             context.lock().purge();
             last_purge = Instant::now();
+        }
+        if last_snapshot.elapsed() >= Duration::from_secs(1) || context.assignment_changed.load(Ordering::Relaxed) {
+            health.update(context.snapshot(consumer));
+            last_snapshot = Instant::now();
         }
         if context.take_assignment_changed() {
             paused_for_capacity = false;

@@ -19,6 +19,27 @@ pub struct Job {
     pub reason: CloseReason,
     /// Its stored chunk records, by index.
     pub chunks: Vec<(u64, Vec<u8>)>,
+    /// When it was released for judging.
+    pub released_at: std::time::Instant,
+}
+
+/// What the metrics need to know about a judged session.
+#[derive(Debug, Clone)]
+pub struct JudgedSession {
+    /// The verdict's risk level.
+    pub risk: crate::model::RiskLevel,
+    /// The session kind.
+    pub kind: crate::model::SessionKind,
+    /// ATT&CK tactics of the verdict's findings, one per finding.
+    pub tactics: Vec<String>,
+    /// Bytes of chunk records the session had.
+    pub bytes: u64,
+    /// The session's recorded duration.
+    pub duration_secs: f64,
+    /// When its end record arrived (Unix ms), if it did.
+    pub end_seen_ms: Option<u64>,
+    /// When it was released for judging.
+    pub released_at: std::time::Instant,
 }
 
 /// What a worker made of a job.
@@ -30,8 +51,8 @@ pub struct JobResult {
     pub partition: i32,
     /// The records to produce, or why the session could not be built.
     pub outcome: Result<Vec<OutgoingRecord>, String>,
-    /// The verdict's risk level, for the log line.
-    pub risk: Option<crate::model::RiskLevel>,
+    /// About the verdict, when one was made.
+    pub judged: Option<JudgedSession>,
 }
 
 /// Where output records go, and how they are encoded.
@@ -101,28 +122,55 @@ pub fn start_workers(
 pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobResult {
     let sid = job.state.sid.clone();
     let partition = job.state.partition;
+    let span = tracing::info_span!("session", sid = %sid, partition, kind = tracing::field::Empty);
+    let _entered = span.enter();
+    let bytes = job.state.bytes;
+    let end_seen_ms = job.state.end.as_ref().map(|end| end.seen_at_ms);
     let session = match build_session(&job.state, job.chunks, job.reason) {
         Ok(session) => session,
-        Err(error) => return JobResult { sid, partition, outcome: Err(error.to_string()), risk: None },
+        Err(error) => return JobResult { sid, partition, outcome: Err(error.to_string()), judged: None },
     };
+    span.record("kind", session.kind.as_str());
     let verdict = judge_session(&session, detector);
-    let risk = Some(verdict.enhanced_summary.risk_level);
+    let tactics = verdict
+        .enhanced_summary
+        .session_events
+        .iter()
+        .flat_map(|entry| entry.findings.iter())
+        .map(|finding| {
+            finding
+                .mitre_attack_ids
+                .first()
+                .and_then(|id| crate::analyze::attack::table().get(id))
+                .and_then(|technique| technique.tactics.first().cloned())
+                .unwrap_or_else(|| "none".to_string())
+        })
+        .collect();
+    let judged = Some(JudgedSession {
+        risk: verdict.enhanced_summary.risk_level,
+        kind: verdict.kind,
+        tactics,
+        bytes,
+        duration_secs: verdict.total_duration.0.as_secs_f64(),
+        end_seen_ms,
+        released_at: job.released_at,
+    });
     let mut records = Vec::new();
     match topics.encode(&verdict, true) {
         Ok((payload, content_type)) => {
             records.push(record(&topics.verdict, &sid, payload, &verdict.id, "verdict", content_type))
         }
-        Err(error) => return JobResult { sid, partition, outcome: Err(error), risk },
+        Err(error) => return JobResult { sid, partition, outcome: Err(error), judged },
     }
     for event in audit_events(&verdict) {
         match topics.encode(&event, false) {
             Ok((payload, content_type)) => {
                 records.push(record(&topics.audit, &sid, payload, &event.uid, event.event, content_type))
             }
-            Err(error) => return JobResult { sid, partition, outcome: Err(error), risk },
+            Err(error) => return JobResult { sid, partition, outcome: Err(error), judged },
         }
     }
-    JobResult { sid, partition, outcome: Ok(records), risk }
+    JobResult { sid, partition, outcome: Ok(records), judged }
 }
 
 fn record(topic: &str, sid: &str, payload: Vec<u8>, id: &str, kind: &str, content_type: &str) -> OutgoingRecord {

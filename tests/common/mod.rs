@@ -159,6 +159,10 @@ commit_interval_ms = 200
 [limits]
 analysis_workers = 1
 
+[telemetry]
+listen = "127.0.0.1:0"
+statistics_interval_ms = 1000
+
 [timeouts]
 end_grace_ms = {grace}
 idle_timeout_secs = {idle}
@@ -463,5 +467,25 @@ pub fn wait_for_log(processor: &Processor, needle: &str, count: usize, timeout: 
     while processor.log_text().matches(needle).count() < count {
         assert!(Instant::now() < deadline, "{needle:?} not seen {count} times; log:\n{}", processor.log_text());
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The address the processor's telemetry server listens on (from its log).
+pub fn telemetry_address(processor: &Processor) -> String {
+    wait_for_log(processor, "telemetry listening", 1, Duration::from_secs(60));
+    let log = processor.log_text();
+    let line = log.lines().rev().find(|line| line.contains("telemetry listening")).unwrap_or_default();
+    let start = line.find("address=").map(|index| index + "address=".len()).unwrap_or(0);
+    line[start..].split_whitespace().next().unwrap_or_default().to_string()
+}
+
+/// GET a telemetry path; (status, body).
+pub fn http_get(address: &str, path: &str) -> (u16, String) {
+    match reqwest::blocking::get(format!("http://{address}{path}")) {
+        Ok(response) => {
+            let status = response.status().as_u16();
+            (status, response.text().unwrap_or_default())
+        }
+        Err(error) => (0, error.to_string()),
     }
 }

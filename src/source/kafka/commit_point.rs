@@ -96,6 +96,11 @@ impl CommitPoint {
         self.committed = Some(self.committed.map_or(next_offset, |previous| previous.max(next_offset)));
     }
 
+    /// The offset last committed (the next to read after a restart), if any.
+    pub fn last_committed(&self) -> Option<i64> {
+        self.committed
+    }
+
     /// How many records are read and not yet in the done prefix.
     pub fn in_flight(&self) -> usize {
         self.pending.iter().filter(|(_, done)| !done).count()

@@ -55,7 +55,9 @@ pub fn consumer_config(config: &Config) -> ClientConfig {
         .set("max.poll.interval.ms", kafka.max_poll_interval_ms.to_string())
         .set("partition.assignment.strategy", kafka.assignment.librdkafka_name())
         // Bound librdkafka's prefetch so a large lag does not fill memory (vector#20939).
-        .set("queued.max.messages.kbytes", "65536");
+        .set("queued.max.messages.kbytes", "65536")
+        // Statistics carry the per-partition consumer lag the metrics export.
+        .set("statistics.interval.ms", config.telemetry.statistics_interval_ms.to_string());
     apply_librdkafka_options(&mut client, config);
     client
 }
