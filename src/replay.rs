@@ -59,7 +59,8 @@ pub fn session_records(session: &Session, chunk_bytes: usize, with_count: bool) 
         None => json!({ "event": "session.end", "sid": session.sid, SYNTHETIC_END_FIELD: true }),
     };
     if let Value::Object(object) = &mut end {
-        object.entry("sid").or_insert_with(|| Value::String(session.sid.clone()));
+        // The record's session is the session id (a renamed copy keeps the original's end event).
+        object.insert("sid".into(), Value::String(session.sid.clone()));
         object.insert("kind".into(), Value::String(kind));
         if with_count {
             object.insert("chunk_count".into(), json!(chunks.len()));

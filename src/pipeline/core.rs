@@ -474,6 +474,11 @@ impl Core {
         }
     }
 
+    /// Whether sessions are being judged or delivered (the loop should not sleep on input).
+    pub fn busy(&self) -> bool {
+        self.assembler.in_flight() > 0 || !self.ready.is_empty() || !self.outstanding.is_empty()
+    }
+
     /// Sessions of `partitions` being judged or delivered, and DLQ copies not acknowledged.
     pub fn in_flight_of(&self, partitions: &BTreeSet<i32>) -> usize {
         let sessions: usize = partitions.iter().map(|partition| self.assembler.in_flight_of(*partition)).sum();

@@ -88,8 +88,8 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         .limits
         .analysis_workers
         .unwrap_or_else(|| std::thread::available_parallelism().map(std::num::NonZeroUsize::get).unwrap_or(2));
-    let (jobs, job_receiver) = sync_channel(workers * 2);
-    let (result_sender, results) = sync_channel(workers * 4);
+    let (jobs, job_receiver) = sync_channel(workers * 8);
+    let (result_sender, results) = sync_channel(workers * 16);
     let avro = match (&config.output.encoding, &registry) {
         (crate::config::OutputEncoding::Avro, Some(registry)) => {
             let verdict_id = registry.register(&format!("{}-value", config.kafka.verdict_topic), VERDICT_SCHEMA)?;
@@ -187,7 +187,9 @@ fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown:
     let mut last_poll_error: Option<Instant> = None;
     while !shutdown.load(Ordering::Relaxed) {
         let mut messages = Vec::new();
-        let mut timeout = Duration::from_millis(50);
+        // Wait for input only when nothing else is going on; with sessions being judged or
+        // delivered, come back quickly to move their results along.
+        let mut timeout = if context.lock().busy() { Duration::from_millis(1) } else { Duration::from_millis(50) };
         while messages.len() < config.limits.batch_records {
             let polled = consumer.poll(timeout);
             // A rebalance callback ran inside `poll`: records read before it from revoked
