@@ -74,6 +74,19 @@ mod tests {
     use super::*;
     use crate::assemble::{CloseReason, EndState, SessionState, build_session};
 
+    /// A renamed copy (`replay --copies`) is published under its new id throughout.
+    #[test]
+    fn a_renamed_copy_uses_its_own_id() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sessions/ssh-deploy-web01.jsonl");
+        let mut session = crate::source::files::read_file(&path).sessions.remove(0);
+        session.sid = format!("{}-7", session.sid);
+        let records = session_records(&session, 1_000, true);
+        assert_eq!(records.end["sid"], session.sid.as_str());
+        assert!(records.chunks.iter().all(|chunk| chunk["session_id"] == session.sid.as_str()));
+        let end = crate::model::SessionEndRecord::from_json_value(records.end.clone()).unwrap();
+        assert_eq!(end.session_id, session.sid);
+    }
+
     /// Replayed records, assembled, give back the session `analyze` reads from the file.
     #[test]
     fn records_assemble_into_the_same_session() {
