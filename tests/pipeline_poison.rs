@@ -82,6 +82,9 @@ fn malformed_records_go_to_the_dlq_and_good_sessions_are_judged() {
         assert!(record.headers["sightline.dlq.offset"].parse::<i64>().is_ok());
     }
     assert_eq!(found, expected_dlq, "DLQ holds the malformed records byte for byte");
+    // The flood is counted, but the log is rate-limited.
+    let lines = processor.log_text().matches("record sent to dlq").count();
+    assert!((1..200).contains(&lines), "{lines} DLQ log lines for 1,000 records");
     let kinds: BTreeSet<&str> = dlq.iter().map(|record| record.headers["sightline.dlq.error_kind"].as_str()).collect();
     assert!(
         kinds.contains("invalid_json") && kinds.contains("key_mismatch") && kinds.contains("no_registry"),

@@ -67,6 +67,8 @@ pub struct Core {
     pub(super) shutdown: Arc<AtomicBool>,
     /// Whether the last store operation succeeded (for `/readyz`).
     pub(super) store_ok: bool,
+    /// Limits "record sent to dlq" lines during poison floods.
+    pub(super) dlq_log: crate::telemetry::limit::LogLimiter,
 }
 
 /// Input topic of a message.
@@ -257,14 +259,17 @@ impl Core {
         self.counters.dlq += 1;
         metrics().decode_failures.with_label_values(&[message.topic(), kind]).inc();
         metrics().dlq_records.with_label_values(&[message.topic()]).inc();
-        warn!(
-            topic = message.topic(),
-            partition = message.partition(),
-            offset = message.offset(),
-            error_kind = kind,
-            error,
-            "record sent to dlq"
-        );
+        if let Some(suppressed) = self.dlq_log.allow(std::time::Instant::now()) {
+            warn!(
+                topic = message.topic(),
+                partition = message.partition(),
+                offset = message.offset(),
+                error_kind = kind,
+                error,
+                suppressed_since_last = suppressed,
+                "record sent to dlq"
+            );
+        }
         let mut headers: Vec<(String, Vec<u8>)> = Vec::new();
         if let Some(original) = message.headers() {
             for header in original.iter() {

@@ -131,6 +131,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         counters: Default::default(),
         shutdown: shutdown.clone(),
         store_ok: true,
+        dlq_log: crate::telemetry::limit::LogLimiter::new(20, Duration::from_secs(10)),
     };
     let context = PipelineContext {
         core: Mutex::new(core),
