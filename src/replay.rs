@@ -8,6 +8,7 @@
 //! `"sightline_synthetic": true`: it tells the assembler the session is over without adding an
 //! event the recording never had, so the verdict matches `analyze` on the same file.
 
+use crate::assemble::{CloseReason, EndState, SessionState, build_session};
 use crate::model::{RecordingEvent, Session};
 use serde_json::{Value, json};
 
@@ -23,6 +24,31 @@ pub struct SessionRecords {
     pub chunks: Vec<Value>,
     /// The end record.
     pub end: Value,
+}
+
+impl SessionRecords {
+    /// The session the assembler builds from these records when all arrive (in any order):
+    /// what `run` will judge.
+    pub fn to_session(&self) -> Result<Session, crate::assemble::BuildError> {
+        let state = SessionState {
+            sid: self.sid.clone(),
+            partition: 0,
+            kind: None,
+            chunks: (0..self.chunks.len() as u64).collect(),
+            bytes: 0,
+            too_large: false,
+            first_seen_ms: 0,
+            last_activity_ms: 0,
+            end: Some(EndState { record: self.end.to_string(), chunk_count: None, seen_at_ms: 0 }),
+        };
+        let stored = self
+            .chunks
+            .iter()
+            .enumerate()
+            .map(|(index, chunk)| (index as u64, chunk.to_string().into_bytes()))
+            .collect();
+        build_session(&state, stored, CloseReason::Complete)
+    }
 }
 
 /// Splits a session into chunk records of about `chunk_bytes` (at least one event each) and
@@ -72,7 +98,6 @@ pub fn session_records(session: &Session, chunk_bytes: usize, with_count: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::assemble::{CloseReason, EndState, SessionState, build_session};
 
     /// A renamed copy (`replay --copies`) is published under its new id throughout.
     #[test]
@@ -96,24 +121,7 @@ mod tests {
         for file in files {
             for session in crate::source::files::read_file(&file.path).sessions {
                 let records = session_records(&session, 700, true);
-                let state = SessionState {
-                    sid: session.sid.clone(),
-                    partition: 0,
-                    kind: None,
-                    chunks: (0..records.chunks.len() as u64).collect(),
-                    bytes: 0,
-                    too_large: false,
-                    first_seen_ms: 0,
-                    last_activity_ms: 0,
-                    end: Some(EndState { record: records.end.to_string(), chunk_count: None, seen_at_ms: 0 }),
-                };
-                let stored = records
-                    .chunks
-                    .iter()
-                    .enumerate()
-                    .map(|(index, chunk)| (index as u64, chunk.to_string().into_bytes()))
-                    .collect();
-                let rebuilt = build_session(&state, stored, CloseReason::Complete).unwrap();
+                let rebuilt = records.to_session().unwrap();
                 for (index, (left, right)) in rebuilt.events.iter().zip(&session.events).enumerate() {
                     assert_eq!(left, right, "{} event {index}", file.path.display());
                 }

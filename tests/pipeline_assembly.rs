@@ -7,7 +7,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 use sightline::analyze::detect::RuleDetector;
-use sightline::assemble::{CloseReason, EndState, SessionState, build_session};
 use sightline::replay::SessionRecords;
 use sightline::verdict::judge_session;
 use std::collections::BTreeSet;
@@ -29,19 +28,7 @@ fn start(settings: Settings) -> Scenario {
 
 /// The verdict `analyze` logic gives for the records taken in order and complete.
 fn expected_verdict(records: &SessionRecords) -> Value {
-    let state = SessionState {
-        sid: records.sid.clone(),
-        partition: 0,
-        kind: None,
-        chunks: (0..records.chunks.len() as u64).collect(),
-        bytes: 0,
-        too_large: false,
-        first_seen_ms: 0,
-        last_activity_ms: 0,
-        end: Some(EndState { record: records.end.to_string(), chunk_count: None, seen_at_ms: 0 }),
-    };
-    let stored = records.chunks.iter().enumerate().map(|(index, chunk)| (index as u64, chunk.to_string().into_bytes()));
-    let session = build_session(&state, stored.collect(), CloseReason::Complete).unwrap();
+    let session = records.to_session().unwrap();
     strip(serde_json::to_value(judge_session(&session, &RuleDetector::new(&[]).unwrap())).unwrap())
 }
 

@@ -88,7 +88,7 @@ impl Metrics {
         };
         let consumer_lag = gauge_vec(
             "sightline_consumer_lag",
-            "Records between the committed offset and the log end, per input partition (from librdkafka statistics; see BENCHMARKS.md for the test broker's watermark caveat)",
+            "Records between the committed offset and the log end, per input partition (from librdkafka statistics; as wrong as the broker's high watermark, which tansu's memory storage gets wrong)",
             &["topic", "partition"],
         );
         let llm_circuit_state = gauge_vec(
