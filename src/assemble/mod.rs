@@ -103,11 +103,6 @@ impl SessionAssembler {
         self.sessions.len()
     }
 
-    /// Open sessions of one partition.
-    pub fn open_sessions_of(&self, partition: i32) -> usize {
-        self.sessions.values().filter(|state| state.partition == partition).count()
-    }
-
     /// Sessions being judged.
     pub fn in_flight(&self) -> usize {
         self.in_flight.len()
@@ -263,11 +258,6 @@ impl SessionAssembler {
             self.deadlines.insert((at_ms, sid.to_string()));
             self.deadline_of.insert(sid.to_string(), at_ms);
         }
-    }
-
-    /// The earliest deadline, to know how long the caller may wait.
-    pub fn next_deadline(&self) -> Option<u64> {
-        self.deadlines.first().map(|(deadline, _)| *deadline)
     }
 
     fn open(&mut self, sid: &str, partition: i32, now_ms: u64) -> &mut SessionState {

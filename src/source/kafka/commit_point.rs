@@ -68,13 +68,6 @@ impl CommitPoint {
         Ok(())
     }
 
-    /// Whether a record at `offset` is read and not done.
-    pub fn is_pending(&self, offset: i64) -> bool {
-        self.pending
-            .binary_search_by_key(&offset, |(pending, _)| *pending)
-            .is_ok_and(|position| !self.pending[position].1)
-    }
-
     /// The offset to commit (the next one to read), when the done prefix is not empty.
     ///
     /// When a record is still in flight this is the offset of the first record not done: between
@@ -104,11 +97,6 @@ impl CommitPoint {
     /// How many records are read and not yet in the done prefix.
     pub fn in_flight(&self) -> usize {
         self.pending.iter().filter(|(_, done)| !done).count()
-    }
-
-    /// How many records are held (in flight, or done behind one in flight).
-    pub fn held(&self) -> usize {
-        self.pending.len()
     }
 }
 
