@@ -170,6 +170,14 @@ impl Config {
             "schema_registry.url",
             "is required when input.encoding or output.encoding is \"avro\"; add a [schema_registry] section".into(),
         )?;
+        let shaped = self.output.verdict_format != crate::sink::encode::Encoding::Json
+            || self.output.audit_format != crate::sink::encode::Encoding::Json;
+        check(
+            !(shaped && self.output.encoding == OutputEncoding::Avro),
+            "output.verdict_format",
+            "envelopes (splunk_hec, datadog, ocsf) are JSON; they cannot be combined with output.encoding = \"avro\""
+                .into(),
+        )?;
         if let Some(registry) = &self.schema_registry {
             check(
                 registry.url.starts_with("http://") || registry.url.starts_with("https://"),

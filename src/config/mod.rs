@@ -222,6 +222,17 @@ pub struct OutputConfig {
     /// `<topic>-value`; needs `[schema_registry]`).
     #[serde(default)]
     pub encoding: OutputEncoding,
+    /// Shape of records on the verdict topic with JSON encoding: `json` (the verdict),
+    /// `splunk_hec` (HEC event envelope), `datadog` (Datadog log) or `ocsf` (OCSF Detection
+    /// Finding). Default: `json`.
+    #[serde(default)]
+    pub verdict_format: crate::sink::encode::Encoding,
+    /// Shape of records on the audit topic, as `verdict_format`. Default: `json`.
+    #[serde(default)]
+    pub audit_format: crate::sink::encode::Encoding,
+    /// Envelope values: Splunk `source`/`index`, Datadog `service`/tags.
+    #[serde(default)]
+    pub envelope: crate::sink::encode::EnvelopeConfig,
 }
 
 /// How output records are encoded.

@@ -102,6 +102,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         verdict: config.kafka.verdict_topic.clone(),
         audit: config.kafka.audit_topic.clone(),
         avro,
+        formats: (config.output.verdict_format, config.output.audit_format, config.output.envelope.clone()),
     };
     let worker_threads = worker::start_workers(workers, job_receiver, result_sender, detector, topics);
 

@@ -4,6 +4,7 @@
 use crate::analyze::Detector;
 use crate::assemble::{CloseReason, SessionState, build_session};
 use crate::sink::avro::AvroEncoder;
+use crate::sink::encode::{Encoding, EnvelopeConfig, Record, encode};
 use crate::sink::kafka::{OutgoingRecord, RECORD_ID_HEADER, RECORD_KIND_HEADER};
 use crate::verdict::audit::audit_events;
 use crate::verdict::judge_session;
@@ -64,16 +65,23 @@ pub struct OutputTopics {
     pub audit: String,
     /// Avro encoders (verdict, audit) when `output.encoding = "avro"`; JSON otherwise.
     pub avro: Option<(AvroEncoder, AvroEncoder)>,
+    /// Shapes of JSON records (verdict topic, audit topic) and their envelope values.
+    pub formats: (Encoding, Encoding, EnvelopeConfig),
 }
 
 impl OutputTopics {
-    fn encode(&self, value: &impl serde::Serialize, verdict: bool) -> Result<(Vec<u8>, &'static str), String> {
+    fn encode(&self, record: Record<'_>) -> Result<(Vec<u8>, &'static str), String> {
+        let verdict = matches!(record, Record::Verdict(_));
         match &self.avro {
-            None => serde_json::to_vec(value)
-                .map(|payload| (payload, "application/json"))
-                .map_err(|error| error.to_string()),
+            None => {
+                let (verdict_format, audit_format, envelope) = &self.formats;
+                let format = if verdict { *verdict_format } else { *audit_format };
+                serde_json::to_vec(&encode(&record, format, envelope))
+                    .map(|payload| (payload, "application/json"))
+                    .map_err(|error| error.to_string())
+            }
             Some((verdict_encoder, audit_encoder)) => {
-                let json = serde_json::to_value(value).map_err(|error| error.to_string())?;
+                let json = encode(&record, Encoding::Json, &self.formats.2);
                 let encoder = if verdict { verdict_encoder } else { audit_encoder };
                 encoder
                     .encode(&json)
@@ -156,14 +164,14 @@ pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobRes
         released_at: job.released_at,
     });
     let mut records = Vec::new();
-    match topics.encode(&verdict, true) {
+    match topics.encode(Record::Verdict(&verdict)) {
         Ok((payload, content_type)) => {
             records.push(record(&topics.verdict, &sid, payload, &verdict.id, "verdict", content_type))
         }
         Err(error) => return JobResult { sid, partition, outcome: Err(error), judged },
     }
     for event in audit_events(&verdict) {
-        match topics.encode(&event, false) {
+        match topics.encode(Record::Audit(&event)) {
             Ok((payload, content_type)) => {
                 records.push(record(&topics.audit, &sid, payload, &event.uid, event.event, content_type))
             }

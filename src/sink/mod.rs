@@ -3,4 +3,5 @@
 //! (and only advances past a DLQ record) once Kafka acknowledged it.
 
 pub mod avro;
+pub mod encode;
 pub mod kafka;
