@@ -112,3 +112,29 @@ fn refuses_a_missing_input_topic() {
     let log = processor.log_text();
     assert!(log.contains("does not exist") && log.contains("kafka.chunk_topic"), "{log}");
 }
+
+#[test]
+fn output_topics_can_carry_connector_shapes() {
+    let topics = Topics::create(&brokers(), 1);
+    let directory = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        extra: "[output]\nverdict_format = \"ocsf\"\naudit_format = \"splunk_hec\"\n".to_string(),
+        ..Settings::default()
+    };
+    let config = write_config(directory.path(), &topics, &settings);
+    let session = synthetic_session("shaped-1", 2);
+    let producer = producer();
+    publish_session(&producer, &topics, &session);
+    flush(&producer);
+    let processor = Processor::start(&config, &directory.path().join("run.log"));
+    let sids: BTreeSet<String> = [session.sid.clone()].into();
+    let verdicts = wait_for_verdicts(&topics, &sids, Duration::from_secs(60));
+    assert_eq!(verdicts.len(), 1, "{}", processor.log_text());
+    let finding = verdicts[0].json();
+    assert_eq!(finding["class_uid"], 2004);
+    assert_eq!(finding["unmapped"]["sid"], "shaped-1");
+    let audit = consume_until(&topics.audit, Duration::from_secs(30), |records| !records.is_empty());
+    let hec = audit[0].json();
+    assert_eq!(hec["sourcetype"], "sightline:audit");
+    assert_eq!(hec["event"]["event"], "session.summarized");
+}
