@@ -52,3 +52,31 @@ fn instances_join_and_leave_cooperative_sticky() {
 fn instances_join_and_leave_eager() {
     instances_join_and_leave("range");
 }
+
+/// Two instances with their own embedded stores in one group cannot share sessions: the one
+/// that receives partitions the other committed says so loudly (and counts it).
+#[test]
+fn embedded_stores_in_one_group_are_reported() {
+    let topics = Topics::create(&brokers(), 2);
+    let first_directory = tempfile::tempdir().unwrap();
+    let second_directory = tempfile::tempdir().unwrap();
+    let first_config = write_config(first_directory.path(), &topics, &Settings::default());
+    let second_config = write_config(second_directory.path(), &topics, &Settings::default());
+    let (sids, publisher) = stream_sessions(&topics, "two-stores", 20, 2, 100);
+    publisher.join().unwrap();
+    let first = Processor::start(&first_config, &first_directory.path().join("run.log"));
+    let verdicts = wait_for_verdicts(&topics, &sids, Duration::from_secs(60));
+    check_verdicts(&verdicts, &sids);
+    std::thread::sleep(Duration::from_secs(1)); // let the first commit
+    let second = Processor::start(&second_config, &second_directory.path().join("run.log"));
+    let warning = "beyond what this instance's embedded store has read";
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !second.log_text().contains(warning) && !first.log_text().contains(warning) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no instance reported the foreign commits:\n{}",
+            second.log_text()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

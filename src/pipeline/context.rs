@@ -109,13 +109,18 @@ impl PipelineContext {
     fn rewind_to_committed(&self, consumer: &BaseConsumer<PipelineContext>, list: &mut TopicPartitionList) {
         match consumer.committed_offsets(list.clone(), Duration::from_secs(10)) {
             Ok(committed) => {
+                let mut known = Vec::new();
                 for element in committed.elements() {
                     let offset = match element.offset() {
-                        Offset::Offset(offset) => Offset::Offset(offset),
+                        Offset::Offset(offset) => {
+                            known.push((element.topic().to_string(), element.partition(), offset));
+                            Offset::Offset(offset)
+                        }
                         _ => Offset::Beginning,
                     };
                     let _ = list.set_partition_offset(element.topic(), element.partition(), offset);
                 }
+                self.lock().check_store_positions(&known);
             }
             Err(error) => warn!(error = %error, "cannot read committed offsets; librdkafka picks the start"),
         }

@@ -169,6 +169,12 @@ impl Core {
             metrics().records_consumed.with_label_values(&[topic.as_str(), &partition.to_string()]).inc_by(count);
         }
         let mut batch = WriteBatch::default();
+        let mut read_up_to: HashMap<(String, i32), i64> = HashMap::new();
+        for (message, _) in &decoded {
+            let next = read_up_to.entry((message.topic().to_string(), message.partition())).or_insert(0);
+            *next = (*next).max(message.offset() + 1);
+        }
+        batch.positions = read_up_to.into_iter().map(|((topic, partition), next)| (topic, partition, next)).collect();
         let mut durable = Vec::new();
         for (message, result) in decoded {
             let topic = message.topic().to_string();
@@ -201,9 +207,10 @@ impl Core {
                 break;
             }
             // Fenced off some partitions (now forgotten): write the rest; or shutting down.
-            let before = batch.states.len();
+            let before = batch.states.len() + batch.positions.len();
             batch.states.retain(|state| self.assigned.contains(&state.partition));
-            if batch.states.len() == before {
+            batch.positions.retain(|(_, partition, _)| self.assigned.contains(partition));
+            if batch.states.len() + batch.positions.len() == before {
                 return;
             }
             let kept: std::collections::HashSet<String> = batch.states.iter().map(|state| state.sid.clone()).collect();
@@ -534,6 +541,34 @@ impl Core {
             };
             info!(partition, open_sessions = states.len(), "partition assigned");
             self.assembler.resume(states, now_ms());
+        }
+    }
+
+    /// With the embedded store, says loudly when the group committed a partition further than
+    /// this store has read it: another instance (with its own store) processed it, and the
+    /// sessions it held open are not here. The embedded store is for one instance per group.
+    pub fn check_store_positions(&mut self, committed: &[(String, i32, i64)]) {
+        if self.config.store.backend != crate::config::StoreBackend::Embedded {
+            return;
+        }
+        for (topic, partition, committed) in committed {
+            let stored = match self.store.position(topic, *partition) {
+                Ok(stored) => stored.unwrap_or(0),
+                Err(error) => {
+                    warn!(topic, partition, error = %error, "cannot read the store's position");
+                    continue;
+                }
+            };
+            if *committed > stored {
+                metrics().store_mismatches.inc();
+                error!(
+                    topic,
+                    partition,
+                    committed,
+                    stored,
+                    "the group committed this partition beyond what this instance's embedded store has read: another instance with its own store processed it, and sessions it held open are not here; run one instance per group with store.backend = \"embedded\", or use \"redis\""
+                );
+            }
         }
     }
 

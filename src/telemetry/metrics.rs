@@ -33,6 +33,7 @@ pub struct Metrics {
     pub verdicts: IntCounterVec,
     pub findings: IntCounterVec,
     pub store_errors: IntCounterVec,
+    pub store_mismatches: IntCounter,
     pub verdict_retries: IntCounter,
     pub stopped_partitions: IntGauge,
     pub llm_requests: IntCounterVec,
@@ -229,6 +230,11 @@ impl Metrics {
                 "sightline_store_errors_total",
                 "Session store operations that failed (retried)",
                 &["operation"],
+            ),
+            store_mismatches: counter(
+                &registry,
+                "sightline_store_mismatches_total",
+                "Partitions assigned whose committed offset is beyond what the embedded store has read (several instances with embedded stores in one group)",
             ),
             verdict_retries: counter(
                 &registry,

@@ -19,6 +19,9 @@ const FINALIZED: TableDefinition<&str, u64> = TableDefinition::new("finalized");
 /// The same, ordered by time, so expiry is a range delete: (Unix ms, session id).
 const FINALIZED_BY_TIME: TableDefinition<(u64, &str), ()> = TableDefinition::new("finalized_by_time");
 
+/// How far input was read into this store: (topic, partition) → next offset.
+const POSITIONS: TableDefinition<(&str, i32), i64> = TableDefinition::new("positions");
+
 /// redb on local disk.
 pub struct EmbeddedStore {
     database: Database,
@@ -42,6 +45,7 @@ impl EmbeddedStore {
         transaction.open_table(STATES).map_err(embedded)?;
         transaction.open_table(FINALIZED).map_err(embedded)?;
         transaction.open_table(FINALIZED_BY_TIME).map_err(embedded)?;
+        transaction.open_table(POSITIONS).map_err(embedded)?;
         transaction.commit().map_err(embedded)?;
         Ok(EmbeddedStore { database, finalized_ttl_ms: finalized_ttl_secs.saturating_mul(1000) })
     }
@@ -63,8 +67,22 @@ impl SessionStore for EmbeddedStore {
                 let json = serde_json::to_vec(state).map_err(embedded)?;
                 states.insert((state.partition, state.sid.as_str()), json.as_slice()).map_err(embedded)?;
             }
+            let mut positions = transaction.open_table(POSITIONS).map_err(embedded)?;
+            for (topic, partition, next) in &batch.positions {
+                let previous =
+                    positions.get((topic.as_str(), *partition)).map_err(embedded)?.map(|found| found.value());
+                if previous.is_none_or(|previous| previous < *next) {
+                    positions.insert((topic.as_str(), *partition), *next).map_err(embedded)?;
+                }
+            }
         }
         transaction.commit().map_err(embedded)
+    }
+
+    fn position(&mut self, topic: &str, partition: i32) -> Result<Option<i64>, StoreError> {
+        let transaction = self.database.begin_read().map_err(embedded)?;
+        let positions = transaction.open_table(POSITIONS).map_err(embedded)?;
+        Ok(positions.get((topic, partition)).map_err(embedded)?.map(|found| found.value()))
     }
 
     fn open_sessions(&mut self, partition: i32) -> Result<Vec<SessionState>, StoreError> {
@@ -173,12 +191,25 @@ mod tests {
             let batch = WriteBatch {
                 chunks: vec![("s".into(), 0, b"x".to_vec())],
                 states: vec![super::super::contract::state("s", 1)],
+                positions: Vec::new(),
             };
             store.write(&batch).unwrap();
         }
         let mut store = EmbeddedStore::open(directory.path(), 60).unwrap();
         assert_eq!(store.open_sessions(1).unwrap().len(), 1);
         assert_eq!(store.chunks("s").unwrap().len(), 1);
+    }
+
+    #[test]
+    fn positions_only_move_forward() {
+        let directory = tempfile::tempdir().unwrap();
+        let mut store = EmbeddedStore::open(directory.path(), 60).unwrap();
+        assert_eq!(store.position("chunks", 0).unwrap(), None);
+        let batch = |next| WriteBatch { positions: vec![("chunks".into(), 0, next)], ..WriteBatch::default() };
+        store.write(&batch(10)).unwrap();
+        store.write(&batch(7)).unwrap();
+        assert_eq!(store.position("chunks", 0).unwrap(), Some(10));
+        assert_eq!(store.position("chunks", 1).unwrap(), None);
     }
 
     #[test]

@@ -64,12 +64,15 @@ pub struct WriteBatch {
     pub chunks: Vec<(String, u64, Vec<u8>)>,
     /// Session states to store (the latest for each session).
     pub states: Vec<SessionState>,
+    /// How far input has been read into this store: (topic, partition, next offset). Only the
+    /// embedded store keeps them, to notice another instance writing elsewhere.
+    pub positions: Vec<(String, i32, i64)>,
 }
 
 impl WriteBatch {
     /// True when there is nothing to write.
     pub fn is_empty(&self) -> bool {
-        self.chunks.is_empty() && self.states.is_empty()
+        self.chunks.is_empty() && self.states.is_empty() && self.positions.is_empty()
     }
 }
 
@@ -105,6 +108,11 @@ pub trait SessionStore: Send {
     /// Makes this instance the writer of `partition` (shared backends; a no-op otherwise).
     fn claim(&mut self, _partition: i32) -> Result<(), StoreError> {
         Ok(())
+    }
+    /// How far this store has read `topic`/`partition` (next offset), when it keeps track
+    /// (the embedded store; a shared store returns `None`, having nothing to compare).
+    fn position(&mut self, _topic: &str, _partition: i32) -> Result<Option<i64>, StoreError> {
+        Ok(None)
     }
     /// Durably and atomically applies a batch.
     fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError>;
@@ -161,6 +169,7 @@ pub(crate) mod contract {
                 (sid_b.clone(), 0, b"b0".to_vec()),
             ],
             states: vec![state(&sid_a, 3), state(&sid_b, 4)],
+            positions: Vec::new(),
         };
         store.write(&batch).unwrap();
         let chunks = store.chunks(&sid_a).unwrap();

@@ -117,7 +117,8 @@ impl SessionStore for RedisStore {
     }
 
     fn write(&mut self, batch: &WriteBatch) -> Result<(), StoreError> {
-        if batch.is_empty() {
+        // Positions are the embedded store's business: Redis has only chunks and states to write.
+        if batch.chunks.is_empty() && batch.states.is_empty() {
             return Ok(());
         }
         let mut states = Vec::with_capacity(batch.states.len());
@@ -221,6 +222,7 @@ mod tests {
         let batch = |sid: &str| WriteBatch {
             chunks: vec![(sid.to_string(), 0, b"x".to_vec())],
             states: vec![super::super::contract::state(sid, 7)],
+            positions: Vec::new(),
         };
         old_owner.write(&batch("before")).unwrap();
         new_owner.claim(7).unwrap();
