@@ -197,3 +197,31 @@ fn open_session_limit_pauses_input_and_nothing_is_lost() {
     assert!(log.contains("open-session limit reached"), "{log}");
     assert!(log.contains("below the open-session limit; resuming input"), "{log}");
 }
+
+#[test]
+fn an_oversized_verdict_is_trimmed_not_dropped() {
+    let path = repository("examples/sessions/ssh-deploy-web01.jsonl");
+    let session = sightline::source::files::read_file(&path).sessions.remove(0);
+    let full = serde_json::to_vec(&judge_session(&session, &RuleDetector::new(&[]).unwrap())).unwrap().len();
+    let limit = 6_000;
+    assert!(full > limit, "the sample's verdict ({full} bytes) must exceed the test limit");
+    let records = sightline::replay::session_records(&session, 4_000, true);
+
+    let topics = Topics::create(&brokers(), 1);
+    let directory = tempfile::tempdir().unwrap();
+    let settings = Settings { extra: format!("[output]\nmax_record_bytes = {limit}\n"), ..Settings::default() };
+    let config = write_config(directory.path(), &topics, &settings);
+    let processor = Processor::start(&config, &directory.path().join("run.log"));
+    let scenario = Scenario { topics, processor, _directory: directory };
+    let producer = producer();
+    publish_session(&producer, &scenario.topics, &records);
+    flush(&producer);
+    let sids: BTreeSet<String> = [records.sid.clone()].into();
+    let verdicts = wait_for_verdicts(&scenario.topics, &sids, Duration::from_secs(60));
+    assert_eq!(verdicts.len(), 1, "{}", scenario.processor.log_text());
+    assert!(verdicts[0].payload.len() <= limit, "{} bytes", verdicts[0].payload.len());
+    let header = verdicts[0].headers.get("sightline.trimmed").expect("the trimmed header");
+    assert!(header.contains(&format!("bytes={full}->")), "{header}");
+    let verdict = verdicts[0].json();
+    assert!(verdict["enhanced_summary"]["risk_level"].is_string(), "still a verdict");
+}

@@ -193,6 +193,7 @@ impl Config {
                 "is required with store.backend = \"redis\" and must start with redis:// or rediss://".into(),
             )?;
         }
+        check(self.output.max_record_bytes >= 4096, "output.max_record_bytes", "must be at least 4096".into())?;
         check(self.limits.max_session_bytes >= 1024, "limits.max_session_bytes", "must be at least 1024".into())?;
         check(self.limits.max_open_sessions > 0, "limits.max_open_sessions", "must be above 0".into())?;
         check(self.limits.batch_records > 0, "limits.batch_records", "must be above 0".into())?;

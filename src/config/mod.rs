@@ -215,7 +215,7 @@ pub enum InputEncoding {
 }
 
 /// Output record encoding.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OutputConfig {
     /// `json` (default) or `avro` (Confluent wire format, schemas registered under
@@ -233,6 +233,30 @@ pub struct OutputConfig {
     /// Envelope values: Splunk `source`/`index`, Datadog `service`/tags.
     #[serde(default)]
     pub envelope: crate::sink::encode::EnvelopeConfig,
+    /// Output records larger than this (bytes of JSON) are trimmed — command output first,
+    /// then long prose, then the least risky timeline entries — never dropped; the
+    /// `sightline.trimmed` header says what was cut. Keep it below the broker's
+    /// `message.max.bytes` (1 MB by default).
+    ///
+    /// Default: 900000.
+    #[serde(default = "default_max_record_bytes")]
+    pub max_record_bytes: usize,
+}
+
+impl Default for OutputConfig {
+    fn default() -> Self {
+        OutputConfig {
+            encoding: OutputEncoding::default(),
+            verdict_format: Default::default(),
+            audit_format: Default::default(),
+            envelope: Default::default(),
+            max_record_bytes: default_max_record_bytes(),
+        }
+    }
+}
+
+const fn default_max_record_bytes() -> usize {
+    900_000
 }
 
 /// How output records are encoded.

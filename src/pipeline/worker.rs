@@ -6,6 +6,7 @@ use crate::assemble::{CloseReason, SessionState, build_session};
 use crate::sink::avro::AvroEncoder;
 use crate::sink::encode::{Encoding, EnvelopeConfig, Record, encode};
 use crate::sink::kafka::{OutgoingRecord, RECORD_ID_HEADER, RECORD_KIND_HEADER};
+use crate::sink::size_guard::{Trimmed, fit};
 use crate::verdict::audit::audit_events;
 use crate::verdict::judge_session;
 use std::sync::mpsc::{Receiver, SyncSender};
@@ -67,25 +68,33 @@ pub struct OutputTopics {
     pub avro: Option<(AvroEncoder, AvroEncoder)>,
     /// Shapes of JSON records (verdict topic, audit topic) and their envelope values.
     pub formats: (Encoding, Encoding, EnvelopeConfig),
+    /// Records are trimmed to this size (`output.max_record_bytes`).
+    pub max_record_bytes: usize,
 }
 
 impl OutputTopics {
-    fn encode(&self, record: Record<'_>) -> Result<(Vec<u8>, &'static str), String> {
+    /// Encodes a record, trimmed to `max_record_bytes` (see `sink/size_guard.rs`); returns the
+    /// payload, its content type, and what was trimmed, if anything.
+    fn encode(&self, record: Record<'_>) -> Result<(Vec<u8>, &'static str, Option<Trimmed>), String> {
         let verdict = matches!(record, Record::Verdict(_));
+        let (verdict_format, audit_format, envelope) = &self.formats;
+        let format = match (&self.avro, verdict) {
+            (Some(_), _) => Encoding::Json,
+            (None, true) => *verdict_format,
+            (None, false) => *audit_format,
+        };
+        let mut value = encode(&record, format, envelope);
+        let trimmed = fit(&mut value, self.max_record_bytes);
+        let trimmed = trimmed.any().then_some(trimmed);
         match &self.avro {
-            None => {
-                let (verdict_format, audit_format, envelope) = &self.formats;
-                let format = if verdict { *verdict_format } else { *audit_format };
-                serde_json::to_vec(&encode(&record, format, envelope))
-                    .map(|payload| (payload, "application/json"))
-                    .map_err(|error| error.to_string())
-            }
+            None => serde_json::to_vec(&value)
+                .map(|payload| (payload, "application/json", trimmed))
+                .map_err(|error| error.to_string()),
             Some((verdict_encoder, audit_encoder)) => {
-                let json = encode(&record, Encoding::Json, &self.formats.2);
                 let encoder = if verdict { verdict_encoder } else { audit_encoder };
                 encoder
-                    .encode(&json)
-                    .map(|payload| (payload, "application/vnd.confluent.avro"))
+                    .encode(&value)
+                    .map(|payload| (payload, "application/vnd.confluent.avro", trimmed))
                     .map_err(|error| error.to_string())
             }
         }
@@ -165,15 +174,18 @@ pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobRes
     });
     let mut records = Vec::new();
     match topics.encode(Record::Verdict(&verdict)) {
-        Ok((payload, content_type)) => {
-            records.push(record(&topics.verdict, &sid, payload, &verdict.id, "verdict", content_type))
+        Ok((payload, content_type, trimmed)) => {
+            if let Some(trimmed) = &trimmed {
+                tracing::warn!(sid = %sid, trimmed = %trimmed.header(), "verdict trimmed to the record size limit");
+            }
+            records.push(record(&topics.verdict, &sid, payload, &verdict.id, "verdict", content_type, trimmed))
         }
         Err(error) => return JobResult { sid, partition, outcome: Err(error), judged },
     }
     for event in audit_events(&verdict) {
         match topics.encode(Record::Audit(&event)) {
-            Ok((payload, content_type)) => {
-                records.push(record(&topics.audit, &sid, payload, &event.uid, event.event, content_type))
+            Ok((payload, content_type, trimmed)) => {
+                records.push(record(&topics.audit, &sid, payload, &event.uid, event.event, content_type, trimmed))
             }
             Err(error) => return JobResult { sid, partition, outcome: Err(error), judged },
         }
@@ -181,15 +193,22 @@ pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobRes
     JobResult { sid, partition, outcome: Ok(records), judged }
 }
 
-fn record(topic: &str, sid: &str, payload: Vec<u8>, id: &str, kind: &str, content_type: &str) -> OutgoingRecord {
-    OutgoingRecord {
-        topic: topic.to_string(),
-        key: sid.as_bytes().to_vec(),
-        payload,
-        headers: vec![
-            (RECORD_ID_HEADER.to_string(), id.as_bytes().to_vec()),
-            (RECORD_KIND_HEADER.to_string(), kind.as_bytes().to_vec()),
-            ("content-type".to_string(), content_type.as_bytes().to_vec()),
-        ],
+fn record(
+    topic: &str,
+    sid: &str,
+    payload: Vec<u8>,
+    id: &str,
+    kind: &str,
+    content_type: &str,
+    trimmed: Option<Trimmed>,
+) -> OutgoingRecord {
+    let mut headers = vec![
+        (RECORD_ID_HEADER.to_string(), id.as_bytes().to_vec()),
+        (RECORD_KIND_HEADER.to_string(), kind.as_bytes().to_vec()),
+        ("content-type".to_string(), content_type.as_bytes().to_vec()),
+    ];
+    if let Some(trimmed) = trimmed {
+        headers.push(("sightline.trimmed".to_string(), trimmed.header().into_bytes()));
     }
+    OutgoingRecord { topic: topic.to_string(), key: sid.as_bytes().to_vec(), payload, headers }
 }

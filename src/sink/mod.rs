@@ -5,3 +5,4 @@
 pub mod avro;
 pub mod encode;
 pub mod kafka;
+pub mod size_guard;
