@@ -225,7 +225,8 @@ fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown:
         core.dispatch();
         core.settle_deliveries(Duration::ZERO);
 
-        // Backpressure: at the open-session limit, stop fetching until sessions close.
+        // Backpressure: at the open-session limit, stop fetching until sessions close. Checked
+        // per batch, so open sessions can pass the limit by at most one batch.
         let open = core.assembler.open_sessions();
         let limit = config.limits.max_open_sessions;
         if !paused_for_capacity && open >= limit {
@@ -240,6 +241,8 @@ fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown:
                 let _ = consumer.resume(&assignment);
             }
             paused_for_capacity = false;
+            // Resuming everything resumed stopped partitions too: pause them again below.
+            paused_stopped.clear();
         }
         let newly_stopped: Vec<i32> = core.stopped.iter().copied().filter(|p| !paused_stopped.contains(p)).collect();
         drop(core);
