@@ -83,6 +83,16 @@ fn sample_sessions_through_kafka_match_analyze() {
     assert!(processor.log_text().contains("stopped"), "{}", processor.log_text());
 }
 
+/// Starts a processor on `topics`, which it must refuse; returns its log.
+fn refused_log(topics: &Topics) -> String {
+    let directory = tempfile::tempdir().unwrap();
+    let config = write_config(directory.path(), topics, &Settings::default());
+    let mut processor = Processor::start(&config, &directory.path().join("run.log"));
+    let status = processor.child.wait().unwrap();
+    assert!(!status.success());
+    processor.log_text()
+}
+
 #[test]
 fn refuses_topics_that_are_not_co_partitioned() {
     let brokers = brokers();
@@ -90,26 +100,15 @@ fn refuses_topics_that_are_not_co_partitioned() {
     let other = unique("ends3");
     create_topics(&brokers, &[(&other, 3)]);
     topics.ends = other;
-    let directory = tempfile::tempdir().unwrap();
-    let config = write_config(directory.path(), &topics, &Settings::default());
-    let mut processor = Processor::start(&config, &directory.path().join("run.log"));
-    let status = processor.child.wait().unwrap();
-    assert!(!status.success());
-    let log = processor.log_text();
+    let log = refused_log(&topics);
     assert!(log.contains("not co-partitioned") && log.contains("same partition count"), "{log}");
 }
 
 #[test]
 fn refuses_a_missing_input_topic() {
-    let brokers = brokers();
-    let mut topics = Topics::create(&brokers, 1);
+    let mut topics = Topics::create(&brokers(), 1);
     topics.chunks = unique("missing");
-    let directory = tempfile::tempdir().unwrap();
-    let config = write_config(directory.path(), &topics, &Settings::default());
-    let mut processor = Processor::start(&config, &directory.path().join("run.log"));
-    let status = processor.child.wait().unwrap();
-    assert!(!status.success());
-    let log = processor.log_text();
+    let log = refused_log(&topics);
     assert!(log.contains("does not exist") && log.contains("kafka.chunk_topic"), "{log}");
 }
 

@@ -73,6 +73,11 @@ impl Attack {
         self.techniques.get(id)
     }
 
+    /// The first tactic of a technique (its short name), which findings are filed under.
+    pub fn primary_tactic(&self, id: &str) -> Option<&str> {
+        self.get(id).and_then(|technique| technique.tactics.first()).map(String::as_str)
+    }
+
     /// Current IDs for an ID: itself when active, its v19 successors when it is a v18 ID that
     /// moved, nothing when unknown (or retired without a successor).
     pub fn current_ids(&self, id: &str) -> Vec<String> {

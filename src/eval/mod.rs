@@ -91,10 +91,7 @@ fn related(left: &str, right: &str) -> bool {
 }
 
 fn tactic_of(id: &str) -> String {
-    attack::table()
-        .get(id)
-        .and_then(|technique| technique.tactics.first().cloned())
-        .unwrap_or_else(|| "unknown".to_string())
+    attack::table().primary_tactic(id).unwrap_or("unknown").to_string()
 }
 
 /// Analyses every labelled session of `directory`.

@@ -158,9 +158,9 @@ pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobRes
             finding
                 .mitre_attack_ids
                 .first()
-                .and_then(|id| crate::analyze::attack::table().get(id))
-                .and_then(|technique| technique.tactics.first().cloned())
-                .unwrap_or_else(|| "none".to_string())
+                .and_then(|id| crate::analyze::attack::table().primary_tactic(id))
+                .unwrap_or("none")
+                .to_string()
         })
         .collect();
     let judged = Some(JudgedSession {

@@ -290,7 +290,7 @@ fn ocsf_attack(technique_id: &str) -> Value {
         "technique".into(),
         json!({ "uid": technique_id, "name": technique.map(|technique| technique.full_name()).unwrap_or_default() }),
     );
-    if let Some(tactic) = technique.and_then(|technique| technique.tactics.first()) {
+    if let Some(tactic) = attack::table().primary_tactic(technique_id) {
         let mut tactic_object = Map::new();
         tactic_object.insert("name".into(), json!(tactic_name(tactic)));
         if let Some(uid) = tactic_id(tactic) {

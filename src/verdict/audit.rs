@@ -117,7 +117,7 @@ pub fn audit_events(verdict: &Verdict) -> Vec<AuditEvent> {
                 risk_level: Some(finding.risk_level),
                 short_description: finding.title.clone(),
                 technique_name: technique.map(|technique| technique.full_name()),
-                tactic: technique.and_then(|technique| technique.tactics.first().cloned()),
+                tactic: technique_id.as_deref().and_then(|id| attack::table().primary_tactic(id)).map(str::to_string),
                 technique_id,
                 start_offset: Some(entry.start_offset.to_string()),
                 command: Some(entry.command_event_details.command.clone()),

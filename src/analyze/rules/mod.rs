@@ -301,8 +301,8 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
         }
         None => techniques
             .first()
-            .and_then(|id| table.get(id))
-            .and_then(|technique| technique.tactics.first().cloned())
+            .and_then(|id| table.primary_tactic(id))
+            .map(str::to_string)
             .ok_or_else(|| error("no techniques: give at least one ATT&CK technique, or a tactic".to_string()))?,
     };
     for flag in &spec.flags {
