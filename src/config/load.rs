@@ -178,6 +178,16 @@ impl Config {
             "envelopes (splunk_hec, datadog, ocsf) are JSON; they cannot be combined with output.encoding = \"avro\""
                 .into(),
         )?;
+        check(
+            self.sinks.is_empty() || self.output.verdict_format != crate::sink::encode::Encoding::Ocsf,
+            "output.verdict_format",
+            "\"ocsf\" cannot be read back by the [sinks.*] forwarders, which read verdicts from kafka.verdict_topic; use json, splunk_hec or datadog there (and OCSF on the audit topic), or remove the sinks".into(),
+        )?;
+        for (name, sink) in &self.sinks {
+            if let Err((key, message)) = crate::sink::config::validate(name, sink) {
+                return Err(ConfigError::Check { origin: origin.to_string(), key, message });
+            }
+        }
         if let Some(registry) = &self.schema_registry {
             check(
                 registry.url.starts_with("http://") || registry.url.starts_with("https://"),

@@ -49,6 +49,9 @@ pub struct Config {
     /// Metrics and health endpoints.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// Direct sinks (Splunk HEC, Datadog, PagerDuty, webhook) by name; see `sink/config.rs`.
+    #[serde(default)]
+    pub sinks: std::collections::BTreeMap<String, crate::sink::config::SinkConfig>,
 }
 
 /// The HTTP endpoints: `/metrics`, `/healthz`, `/readyz`, `/state`.

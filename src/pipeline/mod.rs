@@ -12,7 +12,7 @@
 //! ([`context`]); analysis runs on worker threads ([`worker`]); the producer has its own.
 
 mod context;
-mod core;
+pub(crate) mod core;
 pub mod worker;
 
 use crate::analyze::Detector;
@@ -60,6 +60,9 @@ pub enum PipelineError {
     /// The input topics are missing or not co-partitioned.
     #[error(transparent)]
     Topics(#[from] TopicError),
+    /// A direct sink's forwarder could not start.
+    #[error(transparent)]
+    Sink(#[from] crate::sink::forward::ForwardError),
 }
 
 /// Opens the configured session store.
@@ -161,6 +164,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         "sightline running"
     );
 
+    let forwarders = crate::sink::forward::start(config.clone(), shutdown.clone())?;
     run_loop(&consumer, &config, &shutdown, &health);
 
     info!("shutting down: draining in-flight sessions");
@@ -174,6 +178,9 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
     drop(consumer);
     for thread in worker_threads {
         let _ = thread.join();
+    }
+    for forwarder in forwarders {
+        let _ = forwarder.join();
     }
     Ok(())
 }

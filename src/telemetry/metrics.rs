@@ -279,8 +279,8 @@ impl Metrics {
             sink_failures: counter_vec(
                 &registry,
                 "sightline_sink_failures_total",
-                "Record deliveries that failed, per sink (retried unless permanent)",
-                &["sink"],
+                "Sink delivery failures, per sink: `retried` attempts and `rejected` records (dead-lettered)",
+                &["sink", "outcome"],
             ),
             build_info,
             registry,
