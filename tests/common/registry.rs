@@ -3,6 +3,8 @@
 //! `POST /subjects/{subject}/versions`, `GET /schemas/ids/{id}`,
 //! `GET /subjects/{subject}/versions/latest`, JSON error bodies `{"error_code", "message"}`.
 
+#![allow(dead_code)]
+
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
