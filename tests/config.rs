@@ -53,3 +53,37 @@ fn check_config_names_the_key_that_is_wrong() {
         assert!(stderr.contains(key), "message should name {key}: {stderr}");
     }
 }
+
+#[test]
+fn sink_mistakes_are_named_and_secrets_come_from_the_environment() {
+    let sinks = std::fs::read_to_string(repository("config/sightline.sinks.toml")).unwrap();
+    let cases = [
+        (
+            sinks.replace("routing_key = \"R0123456789ABCDEF0123456789ABCDE\"", "routing_key = \"short\""),
+            "sinks.pagerduty.routing_key",
+        ),
+        (sinks.replace("type = \"datadog\"", "type = \"datadawg\""), "datadawg"),
+        (sinks.replace("ack_timeout_ms = 60000", "ack_timeout = 60000"), "ack_timeout"),
+        (
+            sinks.replace("url = \"https://hooks.example.com/sightline\"", "url = \"hooks.example.com\""),
+            "sinks.webhook.url",
+        ),
+        (sinks.replace("min_risk = \"medium\"", "min_risk = \"severe\""), "severe"),
+        (
+            sinks
+                .replace("audit_format = \"ocsf\"", "audit_format = \"ocsf\"\n")
+                .replace("verdict_format = \"json\"", "verdict_format = \"ocsf\""),
+            "output.verdict_format",
+        ),
+    ];
+    for (text, key) in cases {
+        let (ok, stderr) = check(&text);
+        assert!(!ok, "accepted a config that should name {key}");
+        assert!(stderr.contains(key), "error does not name {key}: {stderr}");
+    }
+    let environment = vec![("SIGHTLINE__SINKS__SPLUNK__TOKEN".to_string(), "from-the-environment".to_string())];
+    let config = sightline::config::load_str(&sinks, "sinks", environment).unwrap();
+    let sightline::sink::config::SinkConfig::SplunkHec(splunk) = &config.sinks["splunk"] else { panic!("splunk") };
+    assert_eq!(splunk.token.expose(), "from-the-environment");
+    assert!(!format!("{config:?}").contains("from-the-environment"), "secrets never print");
+}

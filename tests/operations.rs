@@ -100,7 +100,7 @@ fn every_config_file_loads() {
             loaded += 1;
         }
     }
-    assert!(loaded >= 2, "sightline.toml and sightline.compose.toml");
+    assert!(loaded >= 3, "sightline.toml, sightline.compose.toml and sightline.sinks.toml");
 }
 
 #[test]

@@ -98,11 +98,14 @@ fn verdicts_reach_every_sink_and_a_sink_outage_loses_nothing_and_holds_nothing_b
         "type = \"splunk_hec\"\nendpoint = \"{}\"\ntoken = \"{TOKEN}\"\nack_poll_interval_ms = 50\n[delivery]\ninitial_backoff_ms = 100\nmax_backoff_ms = 500\n",
         splunk.url
     );
-    let datadog_config = format!("type = \"datadog\"\napi_key = \"{API_KEY}\"\nendpoint = \"{}/api/v2/logs\"\n", datadog.url);
+    let datadog_config =
+        format!("type = \"datadog\"\napi_key = \"{API_KEY}\"\nendpoint = \"{}/api/v2/logs\"\n", datadog.url);
     let pagerduty_config =
         format!("type = \"pagerduty\"\nrouting_key = \"{ROUTING_KEY}\"\nendpoint = \"{}/v2/enqueue\"\n", pagerduty.url);
-    let webhook_config =
-        format!("type = \"webhook\"\nurl = \"{}/hook\"\nsecret = \"{SECRET}\"\n[route]\nrecords = [\"audit\"]\n", webhook.url);
+    let webhook_config = format!(
+        "type = \"webhook\"\nurl = \"{}/hook\"\nsecret = \"{SECRET}\"\n[route]\nrecords = [\"audit\"]\n",
+        webhook.url
+    );
     let refusing_config = format!(
         "type = \"webhook\"\nurl = \"{}/hook\"\nsecret = \"{SECRET}\"\n[route]\nrecords = [\"verdict\"]\nmin_risk = \"high\"\n",
         refusing.url
@@ -146,13 +149,17 @@ fn verdicts_reach_every_sink_and_a_sink_outage_loses_nothing_and_holds_nothing_b
     let processor = Processor::start(&config, &directory.path().join("run.log"));
     let records = wait_for_verdicts(&topics, &sids, Duration::from_secs(90));
     check_verdicts(&records, &sids);
-    let verdicts: Vec<Verdict> = records.iter().map(|record| serde_json::from_slice(&record.payload).unwrap()).collect();
+    let verdicts: Vec<Verdict> =
+        records.iter().map(|record| serde_json::from_slice(&record.payload).unwrap()).collect();
     assert!(verdicts.iter().any(|verdict| verdict.enhanced_summary.risk_level >= RiskLevel::High));
 
     // Splunk is down, yet the pipeline's input is committed to the end.
-    wait_until("the input to be committed during the Splunk outage", Duration::from_secs(60), || input_committed(&topics), || {
-        processor.log_text()
-    });
+    wait_until(
+        "the input to be committed during the Splunk outage",
+        Duration::from_secs(60),
+        || input_committed(&topics),
+        || processor.log_text(),
+    );
     let log = || processor.log_text();
     wait_until("the Splunk sink to retry", Duration::from_secs(60), || splunk.requests().len() >= 3, log);
     assert!(splunk.accepted().is_empty());
@@ -169,7 +176,11 @@ fn verdicts_reach_every_sink_and_a_sink_outage_loses_nothing_and_holds_nothing_b
         "PagerDuty",
         Duration::from_secs(60),
         || {
-            pagerduty.accepted().iter().map(|event| event["dedup_key"].as_str().unwrap_or("").to_string()).collect::<BTreeSet<_>>()
+            pagerduty
+                .accepted()
+                .iter()
+                .map(|event| event["dedup_key"].as_str().unwrap_or("").to_string())
+                .collect::<BTreeSet<_>>()
                 == want_pages
         },
         log,
@@ -182,11 +193,16 @@ fn verdicts_reach_every_sink_and_a_sink_outage_loses_nothing_and_holds_nothing_b
     let want_refused = expected(&refusing_config, &verdicts);
     assert!(!want_refused.is_empty());
     let dead = consume_until(&topics.dlq, Duration::from_secs(60), |records| {
-        records.iter().filter(|record| record.headers.get("sightline.sink").map(String::as_str) == Some("refusing")).count()
+        records
+            .iter()
+            .filter(|record| record.headers.get("sightline.sink").map(String::as_str) == Some("refusing"))
+            .count()
             >= want_refused.len()
     });
-    let refused: Vec<&Consumed> =
-        dead.iter().filter(|record| record.headers.get("sightline.sink").map(String::as_str) == Some("refusing")).collect();
+    let refused: Vec<&Consumed> = dead
+        .iter()
+        .filter(|record| record.headers.get("sightline.sink").map(String::as_str) == Some("refusing"))
+        .collect();
     let refused_ids: BTreeSet<String> =
         refused.iter().map(|record| record.headers["sightline.record_id"].clone()).collect();
     assert_eq!(refused_ids, want_refused);
@@ -197,7 +213,12 @@ fn verdicts_reach_every_sink_and_a_sink_outage_loses_nothing_and_holds_nothing_b
     // Splunk comes back and receives everything.
     splunk.outage(None);
     let want_splunk = expected(&splunk_config, &verdicts);
-    wait_until("Splunk after the outage", Duration::from_secs(60), || ids_of(&splunk.accepted(), "/event") == want_splunk, log);
+    wait_until(
+        "Splunk after the outage",
+        Duration::from_secs(60),
+        || ids_of(&splunk.accepted(), "/event") == want_splunk,
+        log,
+    );
 
     let mut processor = processor;
     let status = processor.terminate(Duration::from_secs(30)).expect("exits on SIGTERM");
