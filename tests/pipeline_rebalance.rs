@@ -17,7 +17,8 @@ fn instances_join_and_leave(assignment: &str) {
         .unwrap()
         .replace("session_timeout_ms = 3000\n", &format!("session_timeout_ms = 3000\nassignment = \"{assignment}\"\n"));
     std::fs::write(&config, text).unwrap();
-    let (sids, publisher) = stream_sessions(&topics, assignment, 600, 4, 15);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let publisher = stream_sessions_until(&topics, assignment, 5_000, 4, 15, stop.clone());
 
     let first = Processor::start(&config, &directory.path().join("first.log"));
     wait_for_log(&first, "partitions assigned", 1, Duration::from_secs(60));
@@ -33,8 +34,12 @@ fn instances_join_and_leave(assignment: &str) {
     assert!(status.success(), "{}", second.log_text());
     std::thread::sleep(Duration::from_secs(2));
     third.kill9();
+    // Sessions keep streaming in after they left, then stop.
+    std::thread::sleep(Duration::from_secs(3));
     assert!(!publisher.is_finished(), "the instances left while sessions were still streaming in");
-    publisher.join().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let sids = publisher.join().unwrap();
+    assert!(sids.len() > 100, "{} sessions published", sids.len());
 
     let verdicts = wait_for_verdicts(&topics, &sids, Duration::from_secs(240));
     let duplicates = check_verdicts(&verdicts, &sids);

@@ -432,6 +432,37 @@ pub fn stream_sessions(
     (sids, thread)
 }
 
+/// Publishes synthetic sessions (`commands` chunks each) at about `per_second` until `stop` is
+/// set (at most `limit`); the thread returns the ids it published. For tests that need input
+/// to keep flowing until something else has happened, however slow the machine is.
+pub fn stream_sessions_until(
+    topics: &Topics,
+    prefix: &str,
+    limit: usize,
+    commands: usize,
+    per_second: usize,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<std::collections::BTreeSet<String>> {
+    let topics = topics.clone();
+    let prefix = prefix.to_string();
+    std::thread::spawn(move || {
+        let producer = producer();
+        let pause = Duration::from_secs_f64(1.0 / per_second.max(1) as f64);
+        let mut sids = std::collections::BTreeSet::new();
+        for index in 0..limit {
+            if stop.load(std::sync::atomic::Ordering::SeqCst) {
+                break;
+            }
+            let session = synthetic_session(&format!("{prefix}-{index}"), commands);
+            publish_session(&producer, &topics, &session);
+            sids.insert(session.sid);
+            std::thread::sleep(pause);
+        }
+        flush(&producer);
+        sids
+    })
+}
+
 /// Checks that every session in `sids` has a verdict and that repeated verdicts of a session
 /// are identical apart from timing fields (same id); returns how many duplicates there were.
 pub fn check_verdicts(verdicts: &[Consumed], sids: &std::collections::BTreeSet<String>) -> usize {
