@@ -32,6 +32,7 @@ pub mod eval;
 pub mod model;
 pub mod pipeline;
 pub mod replay;
+pub mod report;
 pub mod sink;
 pub mod source;
 pub mod telemetry;

@@ -128,6 +128,11 @@ fn verdicts_reach_every_sink_and_a_sink_outage_loses_nothing_and_holds_nothing_b
 
     let topics = Topics::create(&brokers(), 2);
     let directory = tempfile::tempdir().unwrap();
+    let pages = directory.path().join("pages");
+    let extra = format!(
+        "[report]\ndirectory = \"{}\"\nurl_prefix = \"https://reports.example.com/s/\"\n\n{extra}",
+        pages.display()
+    );
     let config = write_config(directory.path(), &topics, &Settings { extra, ..Settings::default() });
     let status = Command::new(env!("CARGO_BIN_EXE_sightline"))
         .arg("replay")
@@ -152,6 +157,21 @@ fn verdicts_reach_every_sink_and_a_sink_outage_loses_nothing_and_holds_nothing_b
     let verdicts: Vec<Verdict> =
         records.iter().map(|record| serde_json::from_slice(&record.payload).unwrap()).collect();
     assert!(verdicts.iter().any(|verdict| verdict.enhanced_summary.risk_level >= RiskLevel::High));
+    // HIGH and CRITICAL sessions got a review page, and their records say where.
+    for verdict in &verdicts {
+        let name = sightline::report::file_name(&verdict.session_id);
+        if verdict.enhanced_summary.risk_level >= RiskLevel::High {
+            assert_eq!(
+                verdict.report_location.as_deref(),
+                Some(format!("https://reports.example.com/s/{name}").as_str())
+            );
+            let page = std::fs::read_to_string(pages.join(&name)).unwrap();
+            assert!(page.contains(&verdict.session_id) && page.contains("id=\"timeline\""));
+        } else {
+            assert_eq!(verdict.report_location, None);
+            assert!(!pages.join(&name).exists());
+        }
+    }
 
     // Splunk is down, yet the pipeline's input is committed to the end.
     wait_until(
@@ -188,6 +208,14 @@ fn verdicts_reach_every_sink_and_a_sink_outage_loses_nothing_and_holds_nothing_b
     let want_hook = expected(&webhook_config, &verdicts);
     assert!(want_hook.len() > sids.len(), "audit events: one session.summarized per session plus risk events");
     wait_until("the webhook", Duration::from_secs(60), || ids_of(&webhook.accepted(), "") == want_hook, log);
+    let located = webhook
+        .accepted()
+        .iter()
+        .filter(|event| {
+            event["report_location"].as_str().is_some_and(|at| at.starts_with("https://reports.example.com/s/"))
+        })
+        .count();
+    assert!(located > 0, "audit events of risky sessions carry the page's location");
 
     // The refused webhook's records are on the DLQ with the sink's name and reason.
     let want_refused = expected(&refusing_config, &verdicts);

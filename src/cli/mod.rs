@@ -3,6 +3,7 @@
 mod analyze;
 mod eval;
 mod replay;
+mod report;
 mod rules;
 mod run;
 
@@ -35,6 +36,9 @@ enum Command {
     CheckConfig(run::CheckConfigArgs),
     /// Publish recording files to Kafka as chunk and end records (demo data, load generator).
     Replay(replay::ReplayArgs),
+    /// Write HTML review pages: per session a timeline with jump-to-risk playback; for several
+    /// sessions, an index sorted by risk.
+    Report(report::ReportArgs),
 }
 
 /// Runs the parsed command line.
@@ -46,5 +50,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(arguments) => run::run(arguments),
         Command::CheckConfig(arguments) => run::check(arguments),
         Command::Replay(arguments) => replay::run(arguments),
+        Command::Report(arguments) => report::run(arguments),
     }
 }

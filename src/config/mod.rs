@@ -49,6 +49,10 @@ pub struct Config {
     /// Metrics and health endpoints.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// HTML review pages for risky sessions (`sightline report` pages), written as verdicts
+    /// are produced.
+    #[serde(default)]
+    pub report: Option<crate::report::ReportConfig>,
     /// Direct sinks (Splunk HEC, Datadog, PagerDuty, webhook) by name; see `sink/config.rs`.
     #[serde(default)]
     pub sinks: std::collections::BTreeMap<String, crate::sink::config::SinkConfig>,

@@ -53,6 +53,9 @@ pub struct Verdict {
     /// What was missing from the recording.
     #[serde(default)]
     pub capture: CaptureStatus,
+    /// Where the session's HTML review page is (`[report]` in `run`), when one was written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_location: Option<String>,
     /// Tokens and estimated cost spent on this verdict (zero when rules-only).
     #[serde(default)]
     pub usage: Usage,

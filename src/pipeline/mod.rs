@@ -107,6 +107,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         avro,
         formats: (config.output.verdict_format, config.output.audit_format, config.output.envelope.clone()),
         max_record_bytes: config.output.max_record_bytes,
+        reports: config.report.clone(),
     };
     let worker_threads = worker::start_workers(workers, job_receiver, result_sender, detector, topics);
 

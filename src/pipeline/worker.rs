@@ -70,6 +70,8 @@ pub struct OutputTopics {
     pub formats: (Encoding, Encoding, EnvelopeConfig),
     /// Records are trimmed to this size (`output.max_record_bytes`).
     pub max_record_bytes: usize,
+    /// HTML pages for risky sessions (`[report]`), when configured.
+    pub reports: Option<crate::report::ReportConfig>,
 }
 
 impl OutputTopics {
@@ -148,7 +150,14 @@ pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobRes
         Err(error) => return JobResult { sid, partition, outcome: Err(error.to_string()), judged: None },
     };
     span.record("kind", session.kind.as_str());
-    let verdict = judge_session(&session, detector);
+    let mut verdict = judge_session(&session, detector);
+    if let Some(reports) = &topics.reports {
+        match reports.write_for(&session, &verdict) {
+            Ok(location) => verdict.report_location = location,
+            // The verdict matters more than its page: go on without a location.
+            Err(error) => tracing::error!(sid = %sid, %error, "review page not written"),
+        }
+    }
     let tactics = verdict
         .enhanced_summary
         .session_events

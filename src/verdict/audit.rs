@@ -66,6 +66,9 @@ pub struct AuditEvent {
     pub command: Option<String>,
     /// `server_*`, `kubernetes_*` or `db_*` metadata of the session.
     pub resource: BTreeMap<String, String>,
+    /// Where the session's HTML review page is, when one was written (`[report]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub report_location: Option<String>,
 }
 
 /// The audit events for a verdict: `session.summarized` first, then the risk events.
@@ -96,6 +99,7 @@ pub fn audit_events(verdict: &Verdict) -> Vec<AuditEvent> {
         start_offset: None,
         command: None,
         resource: resource(verdict),
+        report_location: verdict.report_location.clone(),
     };
     let mut events = vec![base.clone()];
     for (timeline_index, entry) in summary.session_events.iter().enumerate() {

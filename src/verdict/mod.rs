@@ -89,6 +89,7 @@ pub fn build_verdict(
         analysis_version: version,
         session_metadata: metadata,
         capture: session.capture.clone(),
+        report_location: None,
         usage: Usage::default(),
     }
 }
