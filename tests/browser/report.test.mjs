@@ -9,7 +9,8 @@
 // - `n` / `p` walk the HIGH and CRITICAL commands in offset order;
 // - clicking a table row's offset seeks too;
 // - links: in-page fragments exist, relative files exist, external links only to attack.mitre.org;
-// - the index: rows sorted by risk then start time, links to existing pages, the risk filter.
+// - the index: rows sorted by risk then start time, links to existing pages, the risk filter;
+// - with JavaScript off, every timeline row still shows and the player says it needs scripts.
 // Prints one JSON line ({"ok":true,...}) and exits 0, or prints what failed and exits 1.
 import { chromium } from "playwright-core";
 import { existsSync, mkdirSync } from "node:fs";
@@ -141,6 +142,17 @@ try {
     await page.selectOption("select#filter-risk", "");
   }
   await page.screenshot({ path: `${shots}/index.png`, fullPage: true });
+
+  // Without JavaScript the page still reads: the timeline table is plain HTML.
+  const plain = await browser.newContext({ viewport: { width: 1366, height: 900 }, javaScriptEnabled: false });
+  await plain.route("**/*", (route) => (route.request().url().startsWith("file:") ? route.continue() : route.abort()));
+  const still = await plain.newPage();
+  await still.goto(pathToFileURL(resolve(reportPath)).href);
+  const visibleRows = await still.$$eval("tr.entry", (nodes) => nodes.filter((node) => node.offsetHeight > 0).length);
+  check(visibleRows === rows.length, `without JavaScript all ${rows.length} timeline rows show (${visibleRows})`);
+  const notice = await still.$eval("#playback", (node) => node.innerText);
+  check(/needs JavaScript/.test(notice), "without JavaScript the player says it needs scripts");
+  await plain.close();
 } finally {
   await browser.close();
 }
