@@ -27,6 +27,7 @@
 
 pub mod analyze;
 pub mod assemble;
+pub mod classify;
 pub mod config;
 pub mod eval;
 pub mod model;

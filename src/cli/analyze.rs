@@ -9,6 +9,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use sightline::analyze::Detector;
 use sightline::analyze::detect::RuleDetector;
+use sightline::classify::Classifier;
+use sightline::classify::config::InferenceConfig;
 use sightline::model::Session;
 use sightline::source::files::{self, ReadProblem};
 use sightline::verdict::{judge_session, render};
@@ -43,12 +45,37 @@ pub struct AnalyzeArgs {
     /// Use only the `--rules` files, not the bundled packs.
     #[arg(long)]
     no_bundled: bool,
+    /// Summarize with an LLM where a policy matches: a TOML file with `[models.*]`,
+    /// `[secrets.*]` and `[policies.*]` (or a `run` config's `[inference]` section).
+    #[arg(long, value_name = "FILE")]
+    inference: Option<PathBuf>,
+}
+
+/// Loads the `--inference` file.
+fn load_classifier(path: &std::path::Path) -> anyhow::Result<Option<Classifier>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut table: toml::Table = toml::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    if let Some(toml::Value::Table(inner)) = table.remove("inference") {
+        table = inner;
+    }
+    let config: InferenceConfig = toml::Value::Table(table)
+        .try_into()
+        .with_context(|| format!("{}: not an inference config (models, secrets, policies)", path.display()))?;
+    if let Err((key, message)) = config.validate() {
+        anyhow::bail!("{}: {key} {message}", path.display());
+    }
+    let classifier = Classifier::new(&config)?;
+    if classifier.is_none() {
+        eprintln!("note: {} has no policy; verdicts are rules-only", path.display());
+    }
+    Ok(classifier)
 }
 
 /// Runs `analyze`.
 pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     let detector =
         RuleDetector::with_packs(!arguments.no_bundled, &arguments.rule_files).context("loading rule packs")?;
+    let classifier = arguments.inference.as_deref().map(load_classifier).transpose()?.flatten();
     let (found, walk_problems) = files::collect_files(&arguments.paths);
     for problem in &walk_problems {
         eprintln!("warning: {problem}");
@@ -82,7 +109,7 @@ pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
         }
         let rendered: Vec<String> = sessions
             .par_iter()
-            .map(|session| render_verdict(session, &detector, arguments.format))
+            .map(|session| render_verdict(session, &detector, classifier.as_ref(), arguments.format))
             .collect::<anyhow::Result<_>>()?;
         for text in rendered {
             out.write_all(text.as_bytes()).context("writing to stdout")?;
@@ -105,8 +132,16 @@ pub fn run(arguments: AnalyzeArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn render_verdict(session: &Session, detector: &dyn Detector, format: OutputFormat) -> anyhow::Result<String> {
-    let verdict = judge_session(session, detector);
+fn render_verdict(
+    session: &Session,
+    detector: &dyn Detector,
+    classifier: Option<&Classifier>,
+    format: OutputFormat,
+) -> anyhow::Result<String> {
+    let mut verdict = judge_session(session, detector);
+    if let Some(classifier) = classifier {
+        classifier.classify(Some(session), &mut verdict);
+    }
     Ok(match format {
         OutputFormat::Json => {
             let mut line = serde_json::to_string(&verdict).context("serializing a verdict")?;

@@ -183,6 +183,9 @@ impl Config {
             "output.verdict_format",
             "\"ocsf\" cannot be read back by the [sinks.*] forwarders, which read verdicts from kafka.verdict_topic; use json, splunk_hec or datadog there (and OCSF on the audit topic), or remove the sinks".into(),
         )?;
+        if let Err((key, message)) = self.inference.validate() {
+            return Err(ConfigError::Check { origin: origin.to_string(), key, message });
+        }
         if let Some(report) = &self.report {
             check(
                 !report.directory.as_os_str().is_empty(),

@@ -49,6 +49,10 @@ pub struct Config {
     /// Metrics and health endpoints.
     #[serde(default)]
     pub telemetry: TelemetryConfig,
+    /// LLM summaries: models, secrets and policies (`classify/config.rs`). Off until a policy
+    /// exists.
+    #[serde(default)]
+    pub inference: crate::classify::config::InferenceConfig,
     /// HTML review pages for risky sessions (`sightline report` pages), written as verdicts
     /// are produced.
     #[serde(default)]

@@ -161,6 +161,8 @@ proto_enum! {
         /// Output was missing (lost chunks, no end event) or truncated.
         OutputNotFullyCaptured = 5 => "OUTPUT_NOT_FULLY_CAPTURED",
         ClassifierMatched = 6 => "CLASSIFIER_MATCHED",
+        /// Sightline: the model's risk was more than one level from the rules' floor.
+        ModelDisagreement = 100 => "MODEL_DISAGREEMENT",
     }
 }
 

@@ -53,6 +53,9 @@ pub struct Verdict {
     /// What was missing from the recording.
     #[serde(default)]
     pub capture: CaptureStatus,
+    /// Secrets redacted from the transcript before it was sent to a model.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub redacted_secrets: u32,
     /// Where the session's HTML review page is (`[report]` in `run`), when one was written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report_location: Option<String>,
@@ -245,6 +248,10 @@ pub struct Usage {
     pub output_tokens: u64,
     pub requests: u32,
     pub estimated_cost_usd: f64,
+}
+
+fn is_zero(value: &u32) -> bool {
+    *value == 0
 }
 
 impl TimelineEntry {

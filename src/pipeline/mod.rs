@@ -60,6 +60,9 @@ pub enum PipelineError {
     /// The input topics are missing or not co-partitioned.
     #[error(transparent)]
     Topics(#[from] TopicError),
+    /// The LLM classifier could not be built (a secret is missing).
+    #[error(transparent)]
+    Classifier(#[from] crate::classify::ClassifyError),
     /// A direct sink's forwarder could not start.
     #[error(transparent)]
     Sink(#[from] crate::sink::forward::ForwardError),
@@ -108,6 +111,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         formats: (config.output.verdict_format, config.output.audit_format, config.output.envelope.clone()),
         max_record_bytes: config.output.max_record_bytes,
         reports: config.report.clone(),
+        classifier: crate::classify::Classifier::new(&config.inference)?.map(Arc::new),
     };
     let worker_threads = worker::start_workers(workers, job_receiver, result_sender, detector, topics);
 

@@ -72,6 +72,8 @@ pub struct OutputTopics {
     pub max_record_bytes: usize,
     /// HTML pages for risky sessions (`[report]`), when configured.
     pub reports: Option<crate::report::ReportConfig>,
+    /// The LLM classifier, when a policy exists.
+    pub classifier: Option<Arc<crate::classify::Classifier>>,
 }
 
 impl OutputTopics {
@@ -151,6 +153,9 @@ pub fn judge(job: Job, detector: &dyn Detector, topics: &OutputTopics) -> JobRes
     };
     span.record("kind", session.kind.as_str());
     let mut verdict = judge_session(&session, detector);
+    if let Some(classifier) = &topics.classifier {
+        classifier.classify(Some(&session), &mut verdict);
+    }
     if let Some(reports) = &topics.reports {
         match reports.write_for(&session, &verdict) {
             Ok(location) => verdict.report_location = location,

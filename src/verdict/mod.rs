@@ -89,6 +89,7 @@ pub fn build_verdict(
         analysis_version: version,
         session_metadata: metadata,
         capture: session.capture.clone(),
+        redacted_secrets: 0,
         report_location: None,
         usage: Usage::default(),
     }
