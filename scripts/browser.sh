@@ -1,28 +1,88 @@
 #!/usr/bin/env bash
-# Installs what the browser test of the review pages needs (tests/report_browser.rs):
-# Debian's Chromium and playwright-core (pinned in tests/browser/package-lock.json; it drives
-# the system Chromium, no browser download). Idempotent and quick when already installed.
+# What the browser check of the review pages needs (tests/browser/report.test.mjs, run by
+# tests/report_browser.rs): Debian's Chromium at /usr/bin/chromium, and playwright-core, pinned in
+# tests/browser/package-lock.json, which drives that Chromium (no browser download of its own).
 #
-# Usage: scripts/browser.sh install
+# Usage:
+#   scripts/browser.sh install   install what is missing or stale; idempotent, under 0.1 s when
+#                                everything is there; nothing on stdout, progress on stderr
+#   scripts/browser.sh demo [SCREENSHOT_DIR]
+#                                install, then run the check on the hand-written demo pages in
+#                                tests/browser/demo/ (a self-test of the check; prints its JSON line)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
-say() { printf 'browser: %s\n' "$*" >&2; }
+DIR="$ROOT/tests/browser"
+CHROMIUM=/usr/bin/chromium
 
-install() {
-  if [[ ! -x /usr/bin/chromium ]]; then
-    say "installing Debian chromium"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null; }
+say() { printf 'browser.sh: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+# Runs a command quietly; when it fails, shows the end of its output on stderr.
+quietly() {
+  local log status=0
+  log="$(mktemp)"
+  "$@" >"$log" 2>&1 || status=$?
+  if [[ $status -ne 0 ]]; then
+    say "failed (exit $status): $*"
+    tail -n 40 "$log" >&2
   fi
-  local lock="$ROOT/tests/browser/package-lock.json" stamp="$ROOT/tests/browser/node_modules/.installed-lock"
-  if [[ ! -f "$stamp" ]] || ! cmp -s "$lock" "$stamp"; then
-    say "installing playwright-core (npm ci)"
-    npm ci --prefix "$ROOT/tests/browser" --no-audit --no-fund >/dev/null 2>&1
-    cp "$lock" "$stamp"
+  rm -f "$log"
+  return "$status"
+}
+
+install_chromium() {
+  [[ -x $CHROMIUM ]] && return 0
+  command -v apt-get >/dev/null || die "$CHROMIUM is missing and there is no apt-get to install it"
+  say "installing Debian's chromium (apt-get install chromium)"
+  export DEBIAN_FRONTEND=noninteractive
+  # Waits for another apt/dpkg run to finish instead of failing on its lock.
+  local apt=(apt-get -q -y -o DPkg::Lock::Timeout=600)
+  # Without package lists (a fresh machine) the first try fails at once: update, then retry.
+  if ! "${apt[@]}" install chromium >/dev/null 2>&1; then
+    quietly "${apt[@]}" update
+    quietly "${apt[@]}" install chromium
   fi
+  [[ -x $CHROMIUM ]] || die "apt-get installed chromium, yet $CHROMIUM is not there"
+}
+
+install_playwright() {
+  command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are needed (Node 20 or newer)"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  [[ $major -ge 20 ]] || die "Node $major is too old for playwright-core (needs 20 or newer)"
+  # node_modules is current when it was installed from exactly this package.json and lockfile.
+  local stamp="$DIR/node_modules/.sightline-installed" want
+  want="$(cat "$DIR/package.json" "$DIR/package-lock.json" | sha256sum | cut -d' ' -f1)"
+  if [[ -f $stamp && "$(<"$stamp")" == "$want" && -f $DIR/node_modules/playwright-core/package.json ]]; then
+    return 0
+  fi
+  say "installing playwright-core (npm ci in tests/browser)"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 quietly npm ci --prefix "$DIR" --no-audit --no-fund
+  printf '%s\n' "$want" >"$stamp"
+}
+
+# One install at a time: tests running in parallel each call this.
+lock() {
+  local file="${TMPDIR:-/tmp}/sightline-browser-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12).lock"
+  exec 9>"$file"
+  flock 9
 }
 
 case "${1:-}" in
-  install) install ;;
-  *) echo "usage: $0 install" >&2; exit 2 ;;
+  install)
+    lock
+    install_chromium
+    install_playwright
+    ;;
+  demo)
+    lock
+    install_chromium
+    install_playwright
+    exec 9>&-
+    exec node "$DIR/report.test.mjs" "$DIR/demo/report.html" "$DIR/demo/index.html" "${2:-$ROOT/target/browser-demo}"
+    ;;
+  *)
+    echo "usage: $0 install | demo [SCREENSHOT_DIR]" >&2
+    exit 2
+    ;;
 esac
