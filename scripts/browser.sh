@@ -79,6 +79,7 @@ case "${1:-}" in
     install_chromium
     install_playwright
     exec 9>&-
+    node "$DIR/demo/build.mjs" # report.html: report.src.html with the vendored player inlined
     exec node "$DIR/report.test.mjs" "$DIR/demo/report.html" "$DIR/demo/index.html" "${2:-$ROOT/target/browser-demo}"
     ;;
   *)

@@ -8,18 +8,14 @@
   if (!castNode || !container || typeof AsciinemaPlayer === "undefined") { return; }
   var cast = JSON.parse(castNode.textContent);
   var marks = Array.prototype.slice.call(document.querySelectorAll("button.mark"));
-  var rank = { LOW: 1, MEDIUM: 2, HIGH: 3, CRITICAL: 4 };
-  // The poster (the screen shown before playing) is the riskiest command's moment.
-  var riskiest = marks.slice().sort(function (a, b) {
-    return (rank[b.dataset.risk] || 0) - (rank[a.dataset.risk] || 0) || parseFloat(a.dataset.offset) - parseFloat(b.dataset.offset);
-  })[0];
+  // No poster: a poster at some time would move the player there, and n (next risky command)
+  // counts from the player's time, so a fresh page starts at 0.
   var options = { fit: "width", preload: true, controls: true };
-  if (riskiest) { options.poster = "npt:" + parseFloat(riskiest.dataset.offset).toFixed(3); }
   var player = AsciinemaPlayer.create({ data: cast }, container, options);
   var rows = Array.prototype.slice.call(document.querySelectorAll("tr.entry"));
   var risky = marks.filter(function (m) { return m.dataset.risk === "HIGH" || m.dataset.risk === "CRITICAL"; })
     .sort(function (a, b) { return parseFloat(a.dataset.offset) - parseFloat(b.dataset.offset); });
-  var state = { player: player, ready: false, position: -1, seek: seek };
+  var state = { player: player, ready: false, pending: null, seek: seek };
   window.sightline = state;
 
   function highlight(index) {
@@ -31,11 +27,20 @@
     var mark = marks.filter(function (m) { return m.dataset.index === String(index); })[0];
     if (!mark) { return Promise.resolve(); }
     var offset = parseFloat(mark.dataset.offset);
-    state.position = offset;
+    state.pending = offset;
     highlight(index);
     var row = document.getElementById("cmd-" + index);
     if (row && row.scrollIntoView) { row.scrollIntoView({ block: "nearest" }); }
-    return Promise.resolve(player.seek(offset));
+    return Promise.resolve(player.seek(offset)).then(function (done) {
+      if (state.pending === offset) { state.pending = null; }
+      return done;
+    });
+  }
+
+  /* Where the reviewer is: the target of a jump still in progress, else the player's time
+     (so n / p also work after playing or scrubbing). */
+  function position() {
+    return state.pending !== null ? state.pending : player.getCurrentTime();
   }
 
   marks.forEach(function (mark) {
@@ -54,10 +59,11 @@
     var tag = (event.target && event.target.tagName) || "";
     if (tag === "INPUT" || tag === "SELECT" || tag === "TEXTAREA") { return; }
     var next = null;
+    var at = position();
     if (event.key === "n") {
-      next = risky.filter(function (m) { return parseFloat(m.dataset.offset) > state.position + 1e-6; })[0];
+      next = risky.filter(function (m) { return parseFloat(m.dataset.offset) > at + 1e-3; })[0];
     } else if (event.key === "p") {
-      var before = risky.filter(function (m) { return parseFloat(m.dataset.offset) < state.position - 1e-6; });
+      var before = risky.filter(function (m) { return parseFloat(m.dataset.offset) < at - 1e-3; });
       next = before[before.length - 1];
     }
     if (next) { event.preventDefault(); seek(next.dataset.index); }
