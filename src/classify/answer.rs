@@ -1,6 +1,8 @@
 //! The model's answer: its JSON schema (a subset of Teleport's `EnhancedSummary` /
 //! `SessionEvent`), parsing and validation, and the merge into the rules' verdict.
 //!
+//! The schema bounds every string and list, so a constrained decoder always finishes within
+//! about 2,000 tokens (a model that rambles stops at the bounds, not at `max_tokens`).
 //! Validation: the answer must match the schema; ATT&CK ids not in the v19.1 table are dropped
 //! and counted (`unknown_techniques`); events whose `index` is not a command of the session are
 //! dropped and counted. Merge: the final risk is max(model, rules floor) — a model can raise
@@ -22,15 +24,15 @@ pub fn schema() -> Value {
         "required": ["short_title", "short_description", "detailed_description", "risk_level",
                      "suspicious_activities", "compromise_indicators", "session_events"],
         "properties": {
-            "short_title": {"type": "string", "maxLength": 120},
-            "short_description": {"type": "string", "maxLength": 600},
-            "detailed_description": {"type": "string", "maxLength": 4000},
+            "short_title": {"type": "string", "maxLength": 80},
+            "short_description": {"type": "string", "maxLength": 300},
+            "detailed_description": {"type": "string", "maxLength": 1200},
             "risk_level": risk,
-            "suspicious_activities": {"type": "array", "maxItems": 10, "items": {"type": "string", "maxLength": 300}},
+            "suspicious_activities": {"type": "array", "maxItems": 5, "items": {"type": "string", "maxLength": 160}},
             "compromise_indicators": {"type": "boolean"},
             "session_events": {
                 "type": "array",
-                "maxItems": 40,
+                "maxItems": 12,
                 "items": {
                     "type": "object",
                     "additionalProperties": false,
@@ -38,9 +40,9 @@ pub fn schema() -> Value {
                     "properties": {
                         "index": {"type": "integer", "minimum": 0},
                         "risk_level": risk,
-                        "short_description": {"type": "string", "maxLength": 300},
+                        "short_description": {"type": "string", "maxLength": 200},
                         "mitre_attack_ids": {
-                            "type": "array", "maxItems": 5,
+                            "type": "array", "maxItems": 3,
                             "items": {"type": "string", "pattern": "^T[0-9]{4}(\\.[0-9]{3})?$"}
                         }
                     }

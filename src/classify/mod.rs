@@ -165,8 +165,9 @@ impl Classifier {
             .build();
         let mut last_error = String::new();
         let labels = [provider_label, name];
+        let boundary = prompt::boundary();
         for attempt in 1..=config.max_attempts {
-            let prompt = prompt::build(verdict, &borrowed, budget);
+            let prompt = prompt::build(verdict, &borrowed, budget, &boundary);
             outcome.prompt_tokens = prompt.estimated_tokens;
             outcome.transcript_bytes = prompt.transcript_bytes;
             verdict.redacted_secrets = prompt.redactions as u32;

@@ -74,9 +74,16 @@ pub fn reply(value: &Value) -> Result<Reply, ProviderError> {
 /// Classifies an error answer.
 pub fn classify_error(status: u16, body: &str, retry_after: Option<Duration>) -> ProviderError {
     let reason = format!("HTTP {status}: {}", truncate(body.trim()));
-    let overflow = ["context_length_exceeded", "exceed_context_size", "maximum context length", "too many tokens"]
-        .iter()
-        .any(|needle| body.contains(needle));
+    let overflow = [
+        "context_length_exceeded",
+        "exceed_context_size",
+        "ContextWindowExceeded",
+        "exceeds the available context size",
+        "maximum context length",
+        "too many tokens",
+    ]
+    .iter()
+    .any(|needle| body.contains(needle));
     match status {
         400 | 413 if overflow => ProviderError::ContextOverflow { reason },
         408 | 409 | 429 | 500..=599 => ProviderError::Retryable { reason, retry_after },

@@ -53,8 +53,9 @@ two sentences), detailed_description, risk_level (LOW, MEDIUM, HIGH or CRITICAL)
 compromise_indicators, and session_events: for commands that matter, the command's [index] from the \
 transcript, its risk_level, a short_description and MITRE ATT&CK technique ids (like T1059.004).";
 
-/// A random boundary token.
-fn boundary() -> String {
+/// A random boundary token, new for every session (kept across one session's retries, so the
+/// server's prompt cache can reuse the unchanged prefix).
+pub fn boundary() -> String {
     format!("SESSION-DATA-{:016x}", rand::random::<u64>())
 }
 
@@ -155,10 +156,10 @@ fn notes(verdict: &Verdict) -> String {
     text
 }
 
-/// Builds the prompt for `entries` of `verdict`, condensed to fit `budget_tokens`.
-pub fn build(verdict: &Verdict, entries: &[(usize, &TimelineEntry)], budget_tokens: usize) -> Prompt {
-    let boundary = boundary();
-    let system = SYSTEM.replace("{BOUNDARY}", &boundary);
+/// Builds the prompt for `entries` of `verdict`, condensed to fit `budget_tokens`, with the
+/// data between lines carrying `boundary`.
+pub fn build(verdict: &Verdict, entries: &[(usize, &TimelineEntry)], budget_tokens: usize, boundary: &str) -> Prompt {
+    let system = SYSTEM.replace("{BOUNDARY}", boundary);
     let metadata = &verdict.session_metadata;
     let facts = format!(
         "Session {} ({}), user {:?} (login {:?}) on {}, duration {:.0}s, {} commands.\n",
@@ -218,8 +219,8 @@ mod tests {
             "mysql -u root -pHunter2Secret".to_string();
         let entries: Vec<(usize, &TimelineEntry)> =
             verdict.enhanced_summary.session_events.iter().enumerate().collect();
-        let first = build(&verdict, &entries, 8_000);
-        let second = build(&verdict, &entries, 8_000);
+        let first = build(&verdict, &entries, 8_000, &super::boundary());
+        let second = build(&verdict, &entries, 8_000, &super::boundary());
         let boundary = first.user.split("<<").nth(1).unwrap().split(">>").next().unwrap().to_string();
         assert!(boundary.starts_with("SESSION-DATA-") && first.system.contains(&boundary));
         assert!(!second.user.contains(&boundary), "a new boundary per prompt");

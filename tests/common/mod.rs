@@ -21,45 +21,39 @@ pub fn repository(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
-struct Services {
-    brokers: String,
-    redis: String,
-}
-
-/// Reads the service addresses, starting the services with the project's script when the
-/// environment does not name them.
-fn services() -> &'static Services {
-    static SERVICES: OnceLock<Services> = OnceLock::new();
-    SERVICES.get_or_init(|| {
-        if let (Ok(brokers), Ok(redis)) =
-            (std::env::var("SIGHTLINE_TEST_BROKERS"), std::env::var("SIGHTLINE_TEST_REDIS"))
-        {
-            return Services { brokers, redis };
-        }
+/// The `export NAME=value` lines of `scripts/services.sh start`, run once per test binary
+/// when the environment does not name a service.
+fn started() -> &'static BTreeMap<String, String> {
+    static STARTED: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+    STARTED.get_or_init(|| {
         let output = Command::new(repository("scripts/services.sh"))
             .arg("start")
             .stderr(Stdio::inherit())
             .output()
             .expect("run scripts/services.sh start");
         assert!(output.status.success(), "scripts/services.sh start failed");
-        let text = String::from_utf8_lossy(&output.stdout).into_owned();
-        let value = |name: &str| {
-            text.lines()
-                .find_map(|line| line.strip_prefix(&format!("export {name}=")))
-                .unwrap_or_else(|| panic!("scripts/services.sh start did not print {name}: {text}"))
-                .trim_matches('"')
-                .to_string()
-        };
-        Services { brokers: value("SIGHTLINE_TEST_BROKERS"), redis: value("SIGHTLINE_TEST_REDIS") }
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
+            .map(|(name, value)| (name.to_string(), value.trim_matches('"').to_string()))
+            .collect()
+    })
+}
+
+/// A service address from the environment (`SIGHTLINE_TEST_*`), starting the services with the
+/// project's script when the environment does not name it.
+pub fn service(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        started().get(name).cloned().unwrap_or_else(|| panic!("scripts/services.sh start did not print {name}"))
     })
 }
 
 pub fn brokers() -> String {
-    services().brokers.clone()
+    service("SIGHTLINE_TEST_BROKERS")
 }
 
 pub fn redis_url() -> String {
-    services().redis.clone()
+    service("SIGHTLINE_TEST_REDIS")
 }
 
 /// A random name with a prefix.
