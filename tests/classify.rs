@@ -194,3 +194,36 @@ fn a_prompt_over_the_real_servers_context_is_condensed_and_sent_again() {
     assert!(outcome.prompt_tokens < 8192, "the prompt that went through fits the server");
     assert!(!verdict.error_message.contains("exceed_context_size"), "{}", verdict.error_message);
 }
+
+#[test]
+fn a_large_session_is_split_on_command_boundaries_and_never_rejected() {
+    // A 1 MB session: 250 commands with 4 KB of output each, for a model with an 8k context.
+    let (classifier, _) = classifier(&gateway_model("mock-summary", "context_tokens = 8192\nmax_output_tokens = 1024"));
+    // Its rules floor is HIGH, the canned answer's level, so the answer's prose is used.
+    let (session, mut verdict) = judged("k8s-exec-payments.json");
+    let template = verdict.enhanced_summary.session_events.clone();
+    verdict.enhanced_summary.session_events = (0..250)
+        .map(|index| {
+            let mut entry = template[index % template.len()].clone();
+            entry.output =
+                (0..100).map(|line| format!("{index:03}:{line:03} output of a long command run\n")).collect();
+            entry
+        })
+        .collect();
+    let raw: usize = verdict.enhanced_summary.session_events.iter().map(|entry| entry.output.len()).sum();
+    assert!(raw > 900_000, "{raw} bytes of output");
+    let floor = verdict.enhanced_summary.risk_floor;
+    let outcome = classifier.classify(Some(&session), &mut verdict);
+    eprintln!(
+        "large session: {raw} bytes of output → {} parts, {} requests, largest prompt ~{} tokens",
+        outcome.parts, outcome.requests, outcome.prompt_tokens
+    );
+    assert!(outcome.parts >= 10, "split into parts: {outcome:?}");
+    assert_eq!(outcome.requests as usize, outcome.parts, "one request per part (the canned answer is valid)");
+    assert!(outcome.prompt_tokens <= 8192 - 1024 - 256, "every part fits the model's context");
+    assert_eq!(verdict.state, SummaryState::Success);
+    assert_eq!(verdict.usage.requests as usize, outcome.parts);
+    assert!(verdict.enhanced_summary.detailed_description.starts_with("Part 1 of "));
+    assert!(verdict.enhanced_summary.risk_level >= floor);
+    schema_valid(&verdict);
+}

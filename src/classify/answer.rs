@@ -112,6 +112,54 @@ pub fn parse(content: &str, commands: usize) -> Result<(Answer, Dropped), String
     Ok((answer, dropped))
 }
 
+/// One answer from the answers of a split session's parts, in order: the riskiest part's title
+/// and short description, every part's description in turn, all activities and events, and
+/// the highest risk.
+pub fn combine(mut answers: Vec<Answer>) -> Answer {
+    if answers.len() <= 1 {
+        return answers.pop().unwrap_or(Answer {
+            short_title: String::new(),
+            short_description: String::new(),
+            detailed_description: String::new(),
+            risk_level: RiskLevel::Low,
+            suspicious_activities: Vec::new(),
+            compromise_indicators: false,
+            session_events: Vec::new(),
+        });
+    }
+    let count = answers.len();
+    let mut riskiest = 0;
+    for (index, answer) in answers.iter().enumerate() {
+        if answer.risk_level > answers[riskiest].risk_level {
+            riskiest = index;
+        }
+    }
+    let detailed: Vec<String> = answers
+        .iter()
+        .enumerate()
+        .map(|(index, answer)| format!("Part {} of {count}: {}", index + 1, answer.short_description))
+        .collect();
+    let mut combined = Answer {
+        short_title: answers[riskiest].short_title.clone(),
+        short_description: answers[riskiest].short_description.clone(),
+        detailed_description: detailed.join("\n"),
+        risk_level: answers[riskiest].risk_level,
+        suspicious_activities: Vec::new(),
+        compromise_indicators: false,
+        session_events: Vec::new(),
+    };
+    for answer in answers {
+        for activity in answer.suspicious_activities {
+            if !combined.suspicious_activities.contains(&activity) {
+                combined.suspicious_activities.push(activity);
+            }
+        }
+        combined.compromise_indicators |= answer.compromise_indicators;
+        combined.session_events.extend(answer.session_events);
+    }
+    combined
+}
+
 /// Levels apart (`LOW` to `HIGH` is 2).
 fn distance(left: RiskLevel, right: RiskLevel) -> i32 {
     (left.number() - right.number()).abs()
@@ -183,6 +231,18 @@ mod tests {
     use super::*;
 
     const CANNED: &str = r#"{"short_title":"Reverse shell and persistence","short_description":"s","detailed_description":"d","risk_level":"HIGH","suspicious_activities":["reverse shell"],"compromise_indicators":true,"session_events":[{"index":0,"risk_level":"HIGH","short_description":"x","mitre_attack_ids":["T1059.004","T9999"]},{"index":99,"risk_level":"LOW","short_description":"y","mitre_attack_ids":[]}]}"#;
+
+    #[test]
+    fn parts_combine_into_one_answer_with_the_highest_risk() {
+        let (high, _) = parse(CANNED, 5).unwrap();
+        let low = Answer { risk_level: RiskLevel::Low, short_title: "quiet".into(), ..high.clone() };
+        let combined = combine(vec![low.clone(), high.clone(), low]);
+        assert_eq!(combined.risk_level, RiskLevel::High);
+        assert_eq!(combined.short_title, high.short_title);
+        assert!(combined.detailed_description.starts_with("Part 1 of 3: "));
+        assert_eq!(combined.session_events.len(), 3);
+        assert_eq!(combined.suspicious_activities, high.suspicious_activities, "no duplicates");
+    }
 
     #[test]
     fn unknown_techniques_and_bad_indexes_are_dropped_and_counted() {

@@ -33,7 +33,17 @@ pub struct Prompt {
     pub estimated_tokens: usize,
     /// The raw transcript bytes the prompt was condensed from.
     pub transcript_bytes: usize,
+    /// How long each command's output could stay (bytes) for the prompt to fit.
+    pub output_bytes: usize,
 }
+
+/// Output kept per command when a session is condensed normally; a session that only fits
+/// with less is split into parts instead (`classify/mod.rs`).
+pub const FULL_OUTPUT_BYTES: usize = 4_096;
+/// The least output per command a part keeps.
+pub const MIN_OUTPUT_BYTES: usize = 1_024;
+/// Analyst-note lines listed at most (the riskiest first).
+const MAX_NOTE_LINES: usize = 60;
 
 /// Instructions; `{BOUNDARY}` is replaced by the random boundary.
 const SYSTEM: &str = "You are a security analyst reviewing a recorded interactive session (SSH, Kubernetes or database) \
@@ -142,41 +152,62 @@ fn notes(verdict: &Verdict) -> String {
     for reason in &summary.risk_score_reasons {
         let _ = writeln!(text, "- {} ({:+})", reason.reason, reason.score_impact);
     }
-    for (index, entry) in summary.session_events.iter().enumerate() {
-        if entry.risk_level >= RiskLevel::Medium {
-            let _ = writeln!(
-                text,
-                "- command [{index}] {}: {} [{}]",
-                entry.risk_level,
-                entry.timeline_title,
-                entry.mitre_attack_ids.join(", ")
-            );
-        }
+    let mut risky: Vec<(usize, &TimelineEntry)> =
+        summary.session_events.iter().enumerate().filter(|(_, entry)| entry.risk_level >= RiskLevel::Medium).collect();
+    risky.sort_by(|left, right| right.1.risk_level.cmp(&left.1.risk_level).then(left.0.cmp(&right.0)));
+    for (index, entry) in risky.iter().take(MAX_NOTE_LINES) {
+        let _ = writeln!(
+            text,
+            "- command [{index}] {}: {} [{}]",
+            entry.risk_level,
+            entry.timeline_title,
+            entry.mitre_attack_ids.join(", ")
+        );
+    }
+    if risky.len() > MAX_NOTE_LINES {
+        let _ = writeln!(text, "- and {} more commands at MEDIUM or above", risky.len() - MAX_NOTE_LINES);
     }
     text
 }
 
+/// Which part of a split session a prompt covers (1-based), and of how many.
+pub type Part = Option<(usize, usize)>;
+
 /// Builds the prompt for `entries` of `verdict`, condensed to fit `budget_tokens`, with the
 /// data between lines carrying `boundary`.
-pub fn build(verdict: &Verdict, entries: &[(usize, &TimelineEntry)], budget_tokens: usize, boundary: &str) -> Prompt {
+pub fn build(
+    verdict: &Verdict,
+    entries: &[(usize, &TimelineEntry)],
+    budget_tokens: usize,
+    boundary: &str,
+    part: Part,
+) -> Prompt {
     let system = SYSTEM.replace("{BOUNDARY}", boundary);
     let metadata = &verdict.session_metadata;
+    let scope = match part {
+        Some((number, of)) => format!(
+            " This is part {number} of {of} of a long session: commands [{}] to [{}]; judge what this part shows.",
+            entries.first().map(|(index, _)| *index).unwrap_or(0),
+            entries.last().map(|(index, _)| *index).unwrap_or(0)
+        ),
+        None => String::new(),
+    };
     let facts = format!(
-        "Session {} ({}), user {:?} (login {:?}) on {}, duration {:.0}s, {} commands.\n",
+        "Session {} ({}), user {:?} (login {:?}) on {}, duration {:.0}s, {} commands.{scope}\n",
         verdict.session_id,
         verdict.kind.as_str(),
         metadata.user,
         metadata.login,
         metadata.target(verdict.kind),
         verdict.total_duration.as_secs_f64(),
-        entries.len()
+        verdict.enhanced_summary.session_events.len()
     );
     let notes = notes(verdict);
     let transcript_bytes: usize =
         entries.iter().map(|(_, entry)| entry.command_event_details.command.len() + entry.output.len()).sum();
     let budget_bytes = budget_tokens.saturating_mul(BYTES_PER_TOKEN);
     let fixed = system.len() + facts.len() + notes.len() + 200;
-    let mut output_bytes = 4_096;
+    let mut output_bytes = FULL_OUTPUT_BYTES;
     loop {
         let (data, redactions) = redact(&transcript(entries, output_bytes));
         let user = format!(
@@ -185,7 +216,7 @@ pub fn build(verdict: &Verdict, entries: &[(usize, &TimelineEntry)], budget_toke
         );
         if fixed + user.len() <= budget_bytes || output_bytes <= 64 {
             let estimated_tokens = (system.len() + user.len()).div_ceil(BYTES_PER_TOKEN);
-            return Prompt { system, user, redactions, estimated_tokens, transcript_bytes };
+            return Prompt { system, user, redactions, estimated_tokens, transcript_bytes, output_bytes };
         }
         output_bytes /= 2;
     }
@@ -219,8 +250,8 @@ mod tests {
             "mysql -u root -pHunter2Secret".to_string();
         let entries: Vec<(usize, &TimelineEntry)> =
             verdict.enhanced_summary.session_events.iter().enumerate().collect();
-        let first = build(&verdict, &entries, 8_000, &super::boundary());
-        let second = build(&verdict, &entries, 8_000, &super::boundary());
+        let first = build(&verdict, &entries, 8_000, &super::boundary(), None);
+        let second = build(&verdict, &entries, 8_000, &super::boundary(), None);
         let boundary = first.user.split("<<").nth(1).unwrap().split(">>").next().unwrap().to_string();
         assert!(boundary.starts_with("SESSION-DATA-") && first.system.contains(&boundary));
         assert!(!second.user.contains(&boundary), "a new boundary per prompt");
