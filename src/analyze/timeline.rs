@@ -27,12 +27,7 @@ const TITLE_LIMIT: usize = 80;
 /// The timeline of a session, sorted by start offset.
 pub fn build_timeline(session: &Session) -> Vec<TimelineEntry> {
     let start_time = session.start_time();
-    let offset_of = |time: Option<DateTime<Utc>>| -> f64 {
-        match (time, start_time) {
-            (Some(time), Some(start)) => (time - start).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6,
-            _ => 0.0,
-        }
-    };
+    let offset_of = |time: Option<DateTime<Utc>>| crate::model::session::offset_secs(start_time, time);
 
     let terminal_commands = reconstruct_terminal(session, &offset_of);
     let mut entries: Vec<TimelineEntry> = terminal_commands.iter().map(terminal_entry).collect();

@@ -24,11 +24,7 @@ pub struct OpenAi {
 impl OpenAi {
     /// A client for `model` at `base_url` (up to `/v1`).
     pub fn new(base_url: &str, model: &str, api_key: Option<String>, timeout: Duration) -> Self {
-        let client = Client::builder()
-            .timeout(timeout)
-            .user_agent(concat!("sightline/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .unwrap_or_else(|_| Client::new());
+        let client = crate::sink::http::client(timeout);
         OpenAi { base_url: base_url.trim_end_matches('/').to_string(), model: model.to_string(), api_key, client }
     }
 }

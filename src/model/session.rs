@@ -255,3 +255,12 @@ pub fn infer_kind(events: &[RecordingEvent]) -> SessionKind {
     }
     SessionKind::Ssh
 }
+
+/// Seconds from `start` to `time` (0 when either is unknown or `time` is earlier): the clock
+/// the timeline's offsets and the report's player share.
+pub fn offset_secs(start: Option<DateTime<Utc>>, time: Option<DateTime<Utc>>) -> f64 {
+    match (time, start) {
+        (Some(time), Some(start)) => (time - start).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6,
+        _ => 0.0,
+    }
+}

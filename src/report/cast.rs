@@ -25,12 +25,7 @@ pub struct Cast {
 /// The session's terminal output as a cast, or `None` when it printed nothing.
 pub fn from_session(session: &Session) -> Option<Cast> {
     let start = session.start_time();
-    let offset_of = |time: Option<DateTime<Utc>>| -> f64 {
-        match (time, start) {
-            (Some(time), Some(start)) => (time - start).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6,
-            _ => 0.0,
-        }
-    };
+    let offset_of = |time: Option<DateTime<Utc>>| crate::model::session::offset_secs(start, time);
     let mut size = None;
     let mut lines = Vec::new();
     let mut last = 0.0f64;
