@@ -39,9 +39,9 @@ impl fmt::Display for ProtoDuration {
         let nanos = self.0.subsec_nanos();
         if nanos == 0 {
             write!(f, "{seconds}s")
-        } else if nanos % 1_000_000 == 0 {
+        } else if nanos.is_multiple_of(1_000_000) {
             write!(f, "{seconds}.{:03}s", nanos / 1_000_000)
-        } else if nanos % 1_000 == 0 {
+        } else if nanos.is_multiple_of(1_000) {
             write!(f, "{seconds}.{:06}s", nanos / 1_000)
         } else {
             write!(f, "{seconds}.{nanos:09}s")

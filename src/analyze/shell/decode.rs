@@ -208,7 +208,7 @@ fn decode_base32(input: &[u8]) -> Option<Vec<u8>> {
 /// Decodes plain hex digits (whitespace ignored).
 pub fn decode_hex(input: &[u8]) -> Option<Vec<u8>> {
     let digits: Vec<u8> = input.iter().copied().filter(|byte| !byte.is_ascii_whitespace()).collect();
-    if digits.len() % 2 != 0 {
+    if !digits.len().is_multiple_of(2) {
         return None;
     }
     digits.chunks(2).map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok()).collect()

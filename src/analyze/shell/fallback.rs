@@ -8,10 +8,10 @@ pub fn split_commands(text: &str) -> Vec<Vec<Vec<String>>> {
     let mut quote: Option<char> = None;
     let mut chars = text.chars().peekable();
     let finish_word = |word: &mut String, pipelines: &mut Vec<Vec<Vec<String>>>| {
-        if !word.is_empty() {
-            if let Some(command) = pipelines.last_mut().and_then(|pipeline| pipeline.last_mut()) {
-                command.push(std::mem::take(word));
-            }
+        if !word.is_empty()
+            && let Some(command) = pipelines.last_mut().and_then(|pipeline| pipeline.last_mut())
+        {
+            command.push(std::mem::take(word));
         }
     };
     while let Some(c) = chars.next() {

@@ -278,10 +278,10 @@ impl Reconstructor {
     }
 
     fn enter_prompt(&mut self, time: f64, bracketed: bool) {
-        if let Some(running) = self.running.take() {
-            if let Some(earlier) = self.ending.replace(running) {
-                self.finish_command(earlier, time);
-            }
+        if let Some(running) = self.running.take()
+            && let Some(earlier) = self.ending.replace(running)
+        {
+            self.finish_command(earlier, time);
         }
         let (row, col) = self.screen.cursor();
         let (_, cols) = self.screen.size();
