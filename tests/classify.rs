@@ -219,11 +219,19 @@ fn a_large_session_is_split_on_command_boundaries_and_never_rejected() {
         outcome.parts, outcome.requests, outcome.prompt_tokens
     );
     assert!(outcome.parts >= 10, "split into parts: {outcome:?}");
-    assert_eq!(outcome.requests as usize, outcome.parts, "one request per part (the canned answer is valid)");
-    assert!(outcome.prompt_tokens <= 8192 - 1024 - 256, "every part fits the model's context");
+    assert_eq!(
+        outcome.requests as usize,
+        outcome.parts + 1,
+        "one request per part (the canned answer is valid) and one synthesis"
+    );
+    assert!(outcome.prompt_tokens <= 8192 - 1024 - 256, "every part, and the synthesis, fits the model's context");
     assert_eq!(verdict.state, SummaryState::Success);
-    assert_eq!(verdict.usage.requests as usize, outcome.parts);
-    assert!(verdict.enhanced_summary.detailed_description.starts_with("Part 1 of "));
+    assert_eq!(verdict.usage.requests as usize, outcome.parts + 1);
+    assert!(
+        verdict.enhanced_summary.detailed_description.starts_with("The session downloaded a script"),
+        "the synthesis writes the whole session's description: {}",
+        verdict.enhanced_summary.detailed_description
+    );
     assert!(verdict.enhanced_summary.risk_level >= floor);
     schema_valid(&verdict);
 }

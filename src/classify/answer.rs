@@ -165,6 +165,29 @@ fn distance(left: RiskLevel, right: RiskLevel) -> i32 {
     (left.number() - right.number()).abs()
 }
 
+/// The synthesis of a split session: the model's account of the whole (title, descriptions,
+/// activities, its chosen events) over the parts' deterministic combination, which still sets
+/// the least risk and supplies the events when the synthesis names none.
+pub fn synthesized(combined: Answer, synthesis: Answer) -> Answer {
+    let mut activities = synthesis.suspicious_activities;
+    if activities.is_empty() {
+        activities = combined.suspicious_activities;
+    }
+    Answer {
+        short_title: synthesis.short_title,
+        short_description: synthesis.short_description,
+        detailed_description: synthesis.detailed_description,
+        risk_level: synthesis.risk_level.max(combined.risk_level),
+        suspicious_activities: activities,
+        compromise_indicators: synthesis.compromise_indicators || combined.compromise_indicators,
+        session_events: if synthesis.session_events.is_empty() {
+            combined.session_events
+        } else {
+            synthesis.session_events
+        },
+    }
+}
+
 /// Merges a validated answer from `model` into the rules' `verdict`.
 pub fn merge(verdict: &mut Verdict, answer: Answer, model: &str) {
     let summary = &mut verdict.enhanced_summary;

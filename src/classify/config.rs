@@ -48,6 +48,21 @@ pub enum Provider {
     /// Any OpenAI-compatible server or gateway (LiteLLM, vLLM, Ollama, llama.cpp); needs
     /// `base_url`.
     OpenaiCompatible,
+    /// Amazon Bedrock Converse: SigV4 with the usual AWS credentials (environment, then the
+    /// shared profile), or a Bedrock API key as Bearer (`secret`, or
+    /// `AWS_BEARER_TOKEN_BEDROCK`).
+    Bedrock,
+}
+
+impl Provider {
+    /// The name used in metrics and config.
+    pub fn label(self) -> &'static str {
+        match self {
+            Provider::Openai => "openai",
+            Provider::OpenaiCompatible => "openai_compatible",
+            Provider::Bedrock => "bedrock",
+        }
+    }
 }
 
 /// One model.
@@ -58,9 +73,17 @@ pub struct ModelConfig {
     pub provider: Provider,
     /// The provider's model id (`gpt-4o-mini`, a LiteLLM model name, ...).
     pub model: String,
-    /// API base URL, up to `/v1`.
+    /// API base URL, up to `/v1` (Bedrock: the runtime endpoint, default
+    /// `https://bedrock-runtime.{region}.amazonaws.com`).
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Bedrock: the AWS region (default `AWS_REGION`, then `AWS_DEFAULT_REGION`).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Bedrock: the shared-credentials profile (default `AWS_PROFILE`, then `default`), used
+    /// when `AWS_ACCESS_KEY_ID` is not set.
+    #[serde(default)]
+    pub profile: Option<String>,
     /// Name of the secret holding the API key, in `[inference.secrets]`.
     #[serde(default)]
     pub secret: Option<String>,
@@ -91,6 +114,22 @@ pub struct ModelConfig {
     /// Longest retry delay (a `Retry-After` up to this is honoured). Default 30000.
     #[serde(default = "default_max_backoff_ms")]
     pub max_backoff_ms: u64,
+    /// Requests per minute (the provider's quota); 0 = unlimited. Requests wait, never fail.
+    #[serde(default)]
+    pub requests_per_minute: u32,
+    /// Tokens per minute (prompt estimate + `max_output_tokens`); 0 = unlimited.
+    #[serde(default)]
+    pub tokens_per_minute: u32,
+    /// Requests in flight at once; 0 = unlimited.
+    #[serde(default)]
+    pub max_concurrency: u32,
+    /// Consecutive failed requests (429, 5xx, timeouts) that open the circuit breaker; 0
+    /// disables it. Default 5.
+    #[serde(default = "default_circuit_failures")]
+    pub circuit_failures: u32,
+    /// How long an open circuit fails fast before one probe request. Default 30000.
+    #[serde(default = "default_circuit_open_ms")]
+    pub circuit_open_ms: u64,
 }
 
 impl ModelConfig {
@@ -98,8 +137,20 @@ impl ModelConfig {
     pub fn base_url(&self) -> String {
         match (&self.base_url, self.provider) {
             (Some(url), _) => url.trim_end_matches('/').to_string(),
+            (None, Provider::Bedrock) => {
+                format!("https://bedrock-runtime.{}.amazonaws.com", self.region().unwrap_or_default())
+            }
             (None, _) => "https://api.openai.com/v1".to_string(),
         }
+    }
+
+    /// Bedrock's region: the configured one, else `AWS_REGION`, else `AWS_DEFAULT_REGION`.
+    pub fn region(&self) -> Option<String> {
+        self.region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .filter(|region| !region.trim().is_empty())
     }
 
     /// Estimated cost of a request, in USD.
@@ -162,6 +213,9 @@ pub struct PolicyConfig {
     pub filter: Option<String>,
     /// The model, by name.
     pub model: String,
+    /// A token budget per period; unset = unlimited.
+    #[serde(default)]
+    pub budget: Option<super::budget::BudgetConfig>,
 }
 
 fn all_kinds() -> Vec<SessionKind> {
@@ -183,6 +237,12 @@ const fn default_backoff_ms() -> u64 {
     500
 }
 const fn default_max_backoff_ms() -> u64 {
+    30_000
+}
+const fn default_circuit_failures() -> u32 {
+    5
+}
+const fn default_circuit_open_ms() -> u64 {
     30_000
 }
 
@@ -210,6 +270,9 @@ impl InferenceConfig {
             if model.context_tokens <= model.max_output_tokens + 512 {
                 return Err((key("context_tokens"), "must exceed max_output_tokens by at least 512".into()));
             }
+            if model.provider == Provider::Bedrock && model.base_url.is_none() && model.region().is_none() {
+                return Err((key("region"), "is required for provider \"bedrock\" (or set AWS_REGION)".into()));
+            }
             if model.max_attempts == 0 {
                 return Err((key("max_attempts"), "must be at least 1".into()));
             }
@@ -225,6 +288,11 @@ impl InferenceConfig {
                     format!("inference.policies.{name}.model"),
                     format!("names {:?}, which is not in [inference.models]", policy.model),
                 ));
+            }
+            if let Some(budget) = &policy.budget
+                && budget.tokens == 0
+            {
+                return Err((format!("inference.policies.{name}.budget.tokens"), "must be at least 1".into()));
             }
             if let Some(filter) = &policy.filter
                 && let Err(message) = super::policy::compile(filter)

@@ -3,7 +3,9 @@
 //! into the rules' verdict — raising risk, never lowering it.
 //!
 //! Modules: [`config`] (models, secrets, policies), [`policy`] (CEL filters), [`redact`],
-//! [`prompt`], [`answer`] (schema, validation, merge), [`provider`] (the trait), [`openai`].
+//! [`prompt`], [`answer`] (schema, validation, merge), [`provider`] (the trait), [`openai`],
+//! [`bedrock`] with [`sigv4`], [`limits`] (rate limits, concurrency, circuit breaker, the clock),
+//! [`budget`] (token budgets per policy), `part` (splitting and the attempt loop).
 //!
 //! Guarantees: no policy → the verdict is the rules-only one, untouched. A model that fails or
 //! refuses after its retries (429, 5xx, timeouts, truncated or invalid answers; `Retry-After`
@@ -13,21 +15,27 @@
 //! estimated cost go into the verdict and the metrics.
 
 pub mod answer;
+pub mod bedrock;
+pub mod budget;
 pub mod config;
+pub mod limits;
 pub mod openai;
+mod part;
 pub mod policy;
 pub mod prompt;
 pub mod provider;
 pub mod redact;
+pub mod sigv4;
 
 use crate::model::{Session, SummaryState, TimelineEntry, Verdict};
-use crate::telemetry::metrics::metrics;
-use backoff::backoff::Backoff;
+use budget::{Budget, Decision};
 use config::{InferenceConfig, ModelConfig};
-use provider::{Provider, ProviderError, Request};
+use limits::{Clock, Limits};
+use part::{PARALLEL_PARTS, PartResult, classify_part, split};
+use provider::Provider;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The classifier could not be built from its config.
 #[derive(Debug, thiserror::Error)]
@@ -38,21 +46,29 @@ pub enum ClassifyError {
     /// A policy filter does not compile.
     #[error("inference policy {0}")]
     Policy(String),
+    /// A model cannot be reached as configured (missing credentials or region).
+    #[error("inference.models.{model}: {message}")]
+    Model { model: String, message: String },
 }
 
-/// Sleeps between retries (replaced in tests to count delays instead of waiting).
+/// Sees every wait (retry delays, rate limits, queued budgets) on a paused clock; tests and
+/// benchmarks count the delays instead of waiting.
 pub type Sleeper = Arc<dyn Fn(Duration) + Send + Sync>;
 
 struct Model {
     config: ModelConfig,
     provider: Box<dyn Provider>,
+    limits: Limits,
+    clock: Clock,
 }
 
 /// The classifier.
 pub struct Classifier {
     policies: policy::Policies,
     models: BTreeMap<String, Model>,
-    sleeper: Sleeper,
+    budgets: BTreeMap<String, Budget>,
+    clock: Clock,
+    sleeper: Option<Sleeper>,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -77,6 +93,12 @@ pub struct Outcome {
     pub error: Option<String>,
     /// Parts the session was split into (1 when it fit in one prompt).
     pub parts: usize,
+    /// Time requests waited for the model's rate limits.
+    pub limit_wait: Duration,
+    /// What a spent budget decided (`fallback`, `queued`, `proceeded`), if it was spent.
+    pub budget: Option<&'static str>,
+    /// Time the session waited for the next budget period.
+    pub queued: Duration,
 }
 
 impl Classifier {
@@ -86,6 +108,7 @@ impl Classifier {
         if policies.is_empty() {
             return Ok(None);
         }
+        let clock = Clock::real();
         let mut models = BTreeMap::new();
         for (name, model) in &config.models {
             let key = match &model.secret {
@@ -95,31 +118,91 @@ impl Classifier {
                 },
                 None => None,
             };
-            let provider: Box<dyn Provider> = Box::new(openai::OpenAi::new(
-                &model.base_url(),
-                &model.model,
-                key,
-                Duration::from_millis(model.timeout_ms),
-            ));
-            models.insert(name.clone(), Model { config: model.clone(), provider });
+            let provider = provider(name, model, key)?;
+            let limits = Limits::new(model, clock.clone(), [model.provider.label().into(), name.clone()]);
+            models.insert(name.clone(), Model { config: model.clone(), provider, limits, clock: clock.clone() });
         }
-        Ok(Some(Classifier { policies, models, sleeper: Arc::new(std::thread::sleep) }))
+        let budgets = config
+            .policies
+            .iter()
+            .filter_map(|(name, policy)| policy.budget.clone().map(|budget| (name.clone(), Budget::new(name, budget))))
+            .collect();
+        Ok(Some(Classifier { policies, models, budgets, clock, sleeper: None }))
     }
 
-    /// Replaces how the classifier waits between attempts.
+    /// Pauses time (if it runs) and lets `sleeper` see every wait instead of waiting.
     pub fn with_sleeper(mut self, sleeper: Sleeper) -> Self {
-        self.sleeper = sleeper;
+        if !self.clock.is_paused() {
+            self = self.with_clock(Clock::paused_at(chrono::Utc::now()));
+        }
+        self.sleeper = Some(sleeper);
         self
+    }
+
+    /// Replaces the clock the limits, breakers and budgets read (tests pause it).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        for (name, model) in &mut self.models {
+            model.limits =
+                Limits::new(&model.config, clock.clone(), [model.config.provider.label().into(), name.clone()]);
+            model.clock = clock.clone();
+        }
+        self.clock = clock;
+        self
+    }
+
+    /// Replaces a model's provider (fault injection in tests; fixed-latency providers in
+    /// benchmarks). Unknown names are ignored.
+    pub fn with_provider(mut self, model: &str, provider: Box<dyn Provider>) -> Self {
+        if let Some(model) = self.models.get_mut(model) {
+            model.provider = provider;
+        }
+        self
+    }
+
+    /// Waits on the clock; a paused clock advances and the sleeper sees the wait.
+    fn wait(&self, duration: Duration) {
+        self.clock.sleep(duration);
+        if let Some(sleeper) = &self.sleeper {
+            sleeper(duration);
+        }
     }
 
     /// Classifies a judged session in place.
     pub fn classify(&self, session: Option<&Session>, verdict: &mut Verdict) -> Outcome {
         let mut outcome = Outcome::default();
         let Some((policy, model_name)) = self.policies.choose(verdict, session) else { return outcome };
-        outcome.policy = Some(policy);
+        outcome.policy = Some(policy.clone());
         let Some(model) = self.models.get(&model_name) else { return outcome };
+        if let Some(budget) = self.budgets.get(&policy) {
+            loop {
+                match budget.decide(verdict.enhanced_summary.risk_level, &self.clock) {
+                    Decision::Send => break,
+                    Decision::Overspend => {
+                        outcome.budget = Some("proceeded");
+                        break;
+                    }
+                    Decision::Fallback => {
+                        tracing::info!(%policy, session = %verdict.session_id, "token budget spent; the verdict stays rules-only");
+                        outcome.budget = Some("fallback");
+                        return outcome;
+                    }
+                    Decision::WaitUntil(next) => {
+                        let wait =
+                            (next - self.clock.wall()).to_std().unwrap_or_default().max(Duration::from_millis(1));
+                        tracing::info!(%policy, wait_s = wait.as_secs(), "token budget spent; the session waits for the next period");
+                        outcome.budget = Some("queued");
+                        outcome.queued += wait;
+                        self.wait(wait);
+                    }
+                }
+            }
+        }
         let started = chrono::Utc::now();
+        let before = verdict.usage.input_tokens + verdict.usage.output_tokens;
         let result = self.run(model, &model_name, verdict, &mut outcome);
+        if let Some(budget) = self.budgets.get(&policy) {
+            budget.spend(verdict.usage.input_tokens + verdict.usage.output_tokens - before, &self.clock);
+        }
         verdict.inference_started_at = verdict.inference_started_at.or(Some(started));
         verdict.inference_finished_at = Some(chrono::Utc::now());
         verdict.model_name = model_name.clone();
@@ -171,9 +254,12 @@ impl Classifier {
                     .map(|(offset, entries)| {
                         let number = results.len() + offset + 1;
                         let part = (count > 1).then_some((number, count));
-                        let (snapshot, boundary, sleeper) = (&snapshot, &boundary, &self.sleeper);
+                        let (snapshot, boundary) = (&snapshot, &boundary);
+                        let wait = |duration| self.wait(duration);
+                        let commands = snapshot.enhanced_summary.session_events.len();
                         scope.spawn(move || {
-                            classify_part(model, name, sleeper, snapshot, entries, budget, boundary, part)
+                            let build = |budget| prompt::build(snapshot, entries, budget, boundary, part);
+                            classify_part(model, name, &wait, commands, budget, &build)
                         })
                     })
                     .collect();
@@ -188,16 +274,9 @@ impl Classifier {
         let mut dropped = answer::Dropped::default();
         let mut failure = None;
         for result in results {
-            outcome.requests += result.requests;
-            outcome.waits.extend(result.waits);
-            outcome.prompt_tokens = outcome.prompt_tokens.max(result.prompt_tokens);
-            outcome.transcript_bytes += result.transcript_bytes;
             verdict.redacted_secrets += result.redactions as u32;
-            verdict.usage.requests += result.usage.requests;
-            verdict.usage.input_tokens += result.usage.input_tokens;
-            verdict.usage.output_tokens += result.usage.output_tokens;
-            verdict.usage.estimated_cost_usd += result.usage.estimated_cost_usd;
-            match result.result {
+            outcome.transcript_bytes += result.transcript_bytes;
+            match account(result, verdict, outcome) {
                 Ok((answer, part_dropped)) => {
                     dropped.unknown_techniques += part_dropped.unknown_techniques;
                     dropped.bad_indexes += part_dropped.bad_indexes;
@@ -209,171 +288,64 @@ impl Classifier {
         match failure {
             Some(error) if count > 1 => Err(format!("a part of the split session failed: {error}")),
             Some(error) => Err(error),
+            None if count > 1 => {
+                // One more request writes the whole session's review from the parts' reviews;
+                // if it fails, the parts' deterministic combination stands.
+                let commands = snapshot.enhanced_summary.session_events.len();
+                let build = |budget| prompt::synthesis(&snapshot, &answers, budget, &boundary);
+                let result = classify_part(model, name, &|duration| self.wait(duration), commands, budget, &build);
+                let combined = answer::combine(answers.clone());
+                match account(result, verdict, outcome) {
+                    Ok((synthesis, _)) => Ok((answer::synthesized(combined, synthesis), dropped)),
+                    Err(error) => {
+                        tracing::warn!(model = %name, %error, "synthesis of the parts failed; the parts are combined as they are");
+                        Ok((combined, dropped))
+                    }
+                }
+            }
             None => Ok((answer::combine(answers), dropped)),
         }
     }
 }
 
-/// Parts of a split session classified at once.
-const PARALLEL_PARTS: usize = 2;
-
-/// Splits a session that does not fit on command boundaries: consecutive commands, each part
-/// within the budget with at least [`prompt::MIN_OUTPUT_BYTES`] of output per command.
-fn split<'a>(
-    verdict: &Verdict,
-    entries: &[(usize, &'a TimelineEntry)],
-    budget_tokens: usize,
-    boundary: &str,
-) -> Vec<Vec<(usize, &'a TimelineEntry)>> {
-    let fixed = {
-        let empty = prompt::build(verdict, &[], budget_tokens, boundary, Some((1, 1)));
-        empty.system.len() + empty.user.len()
-    };
-    let room = (budget_tokens * prompt::BYTES_PER_TOKEN).saturating_sub(fixed).max(1);
-    let mut parts: Vec<Vec<(usize, &TimelineEntry)>> = vec![Vec::new()];
-    let mut used = 0;
-    for &(index, entry) in entries {
-        let size = entry.command_event_details.command.len() + entry.output.len().min(prompt::MIN_OUTPUT_BYTES) + 64;
-        if used + size > room && parts.last().is_some_and(|part| !part.is_empty()) {
-            parts.push(Vec::new());
-            used = 0;
-        }
-        used += size;
-        if let Some(part) = parts.last_mut() {
-            part.push((index, entry));
-        }
-    }
-    parts
+/// Adds one prompt's requests, waits and usage to the outcome and the verdict.
+fn account(
+    result: PartResult,
+    verdict: &mut Verdict,
+    outcome: &mut Outcome,
+) -> Result<(answer::Answer, answer::Dropped), String> {
+    outcome.requests += result.requests;
+    outcome.waits.extend(result.waits);
+    outcome.limit_wait += result.limit_wait;
+    outcome.prompt_tokens = outcome.prompt_tokens.max(result.prompt_tokens);
+    verdict.usage.requests += result.usage.requests;
+    verdict.usage.input_tokens += result.usage.input_tokens;
+    verdict.usage.output_tokens += result.usage.output_tokens;
+    verdict.usage.estimated_cost_usd += result.usage.estimated_cost_usd;
+    result.result
 }
 
-/// What classifying one part did.
-struct PartResult {
-    result: Result<(answer::Answer, answer::Dropped), String>,
-    usage: crate::model::Usage,
-    requests: u32,
-    waits: Vec<Duration>,
-    prompt_tokens: usize,
-    transcript_bytes: usize,
-    redactions: usize,
-}
-
-impl PartResult {
-    fn failed(error: &str) -> Self {
-        PartResult {
-            result: Err(error.to_string()),
-            usage: Default::default(),
-            requests: 0,
-            waits: Vec::new(),
-            prompt_tokens: 0,
-            transcript_bytes: 0,
-            redactions: 0,
+/// The provider a model's config names.
+fn provider(name: &str, model: &ModelConfig, key: Option<String>) -> Result<Box<dyn Provider>, ClassifyError> {
+    let timeout = Duration::from_millis(model.timeout_ms);
+    let error = |message: String| ClassifyError::Model { model: name.to_string(), message };
+    Ok(match model.provider {
+        config::Provider::Openai | config::Provider::OpenaiCompatible => {
+            Box::new(openai::OpenAi::new(&model.base_url(), &model.model, key, timeout))
         }
-    }
-}
-
-/// The retry loop for one prompt (a whole session, or one part of a split one).
-#[allow(clippy::too_many_arguments)]
-fn classify_part(
-    model: &Model,
-    name: &str,
-    sleeper: &Sleeper,
-    verdict: &Verdict,
-    entries: &[(usize, &TimelineEntry)],
-    mut budget: usize,
-    boundary: &str,
-    part: prompt::Part,
-) -> PartResult {
-    let config = &model.config;
-    let provider_label = match config.provider {
-        config::Provider::Openai => "openai",
-        config::Provider::OpenaiCompatible => "openai_compatible",
-    };
-    let commands = verdict.enhanced_summary.session_events.len();
-    let schema = answer::schema();
-    let mut backoff = backoff::ExponentialBackoffBuilder::new()
-        .with_initial_interval(Duration::from_millis(config.initial_backoff_ms))
-        .with_max_interval(Duration::from_millis(config.max_backoff_ms))
-        .with_multiplier(2.0)
-        .with_randomization_factor(0.5)
-        .with_max_elapsed_time(None)
-        .build();
-    let mut last_error = String::new();
-    let labels = [provider_label, name];
-    let mut result = PartResult::failed("");
-    for attempt in 1..=config.max_attempts {
-        let prompt = prompt::build(verdict, entries, budget, boundary, part);
-        result.prompt_tokens = prompt.estimated_tokens;
-        result.transcript_bytes = prompt.transcript_bytes;
-        result.redactions = prompt.redactions;
-        let request = Request {
-            system: &prompt.system,
-            user: &prompt.user,
-            schema: &schema,
-            max_output_tokens: config.max_output_tokens,
-            temperature: config.temperature,
-        };
-        result.requests += 1;
-        let started = Instant::now();
-        let reply = model.provider.complete(&request);
-        metrics().llm_request_duration.with_label_values(&labels).observe(started.elapsed().as_secs_f64());
-        let retry_after = match reply {
-            Ok(reply) => {
-                result.usage.requests += 1;
-                result.usage.input_tokens += reply.input_tokens;
-                result.usage.output_tokens += reply.output_tokens;
-                let cost = config.cost(reply.input_tokens, reply.output_tokens);
-                result.usage.estimated_cost_usd += cost;
-                let tokens = &metrics().llm_tokens;
-                tokens.with_label_values(&[provider_label, name, "input"]).inc_by(reply.input_tokens);
-                tokens.with_label_values(&[provider_label, name, "output"]).inc_by(reply.output_tokens);
-                metrics().llm_cost_usd.with_label_values(&labels).inc_by(cost);
-                if reply.truncated {
-                    metrics().llm_requests.with_label_values(&[provider_label, name, "truncated"]).inc();
-                    last_error = "the answer was cut at max_tokens (finish_reason: length)".into();
-                    None
-                } else {
-                    match answer::parse(&reply.content, commands) {
-                        Ok(parsed) => {
-                            metrics().llm_requests.with_label_values(&[provider_label, name, "ok"]).inc();
-                            result.result = Ok(parsed);
-                            return result;
-                        }
-                        Err(error) => {
-                            metrics().llm_requests.with_label_values(&[provider_label, name, "invalid"]).inc();
-                            last_error = error;
-                            None
-                        }
-                    }
-                }
-            }
-            Err(ProviderError::ContextOverflow { reason }) => {
-                metrics().llm_requests.with_label_values(&[provider_label, name, "context_overflow"]).inc();
-                last_error = reason;
-                budget /= 2;
-                continue; // a smaller prompt, at once
-            }
-            Err(ProviderError::Retryable { reason, retry_after }) => {
-                metrics().llm_requests.with_label_values(&[provider_label, name, "retryable"]).inc();
-                last_error = reason;
-                retry_after
-            }
-            Err(ProviderError::Permanent { reason }) => {
-                metrics().llm_requests.with_label_values(&[provider_label, name, "failed"]).inc();
-                result.result = Err(reason);
-                return result;
-            }
-        };
-        if attempt == config.max_attempts {
-            break;
+        config::Provider::Bedrock => {
+            let bearer =
+                key.or_else(|| std::env::var("AWS_BEARER_TOKEN_BEDROCK").ok().filter(|key| !key.trim().is_empty()));
+            let auth = match bearer {
+                Some(key) => bedrock::Auth::Bearer(key),
+                None => bedrock::Auth::SigV4 {
+                    credentials: sigv4::Credentials::load(model.profile.as_deref()).map_err(error)?,
+                    region: model
+                        .region()
+                        .ok_or_else(|| error("SigV4 needs a region: set `region` or AWS_REGION".into()))?,
+                },
+            };
+            Box::new(bedrock::Bedrock::new(&model.base_url(), &model.model, auth, timeout))
         }
-        metrics().llm_retries.with_label_values(&labels).inc();
-        let delay = retry_after
-            .map(|after| after.min(Duration::from_millis(config.max_backoff_ms)))
-            .or_else(|| backoff.next_backoff())
-            .unwrap_or(Duration::from_millis(config.max_backoff_ms));
-        result.waits.push(delay);
-        sleeper(delay);
-    }
-    result.result = Err(format!("{} attempts failed; last: {last_error}", config.max_attempts));
-    result
+    })
 }

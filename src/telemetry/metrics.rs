@@ -43,6 +43,7 @@ pub struct Metrics {
     pub llm_tokens: IntCounterVec,
     pub llm_cost_usd: prometheus::CounterVec,
     pub llm_budget_remaining_tokens: GaugeVec,
+    pub llm_budget: IntCounterVec,
     pub llm_circuit_state: IntGaugeVec,
     pub sink_deliveries: IntCounterVec,
     pub sink_failures: IntCounterVec,
@@ -269,6 +270,12 @@ impl Metrics {
             ),
             llm_cost_usd,
             llm_budget_remaining_tokens,
+            llm_budget: counter_vec(
+                &registry,
+                "sightline_llm_budget_total",
+                "Sessions that met a spent token budget, by policy and decision (fallback, queued, proceeded)",
+                &["policy", "decision"],
+            ),
             llm_circuit_state,
             sink_deliveries: counter_vec(
                 &registry,
