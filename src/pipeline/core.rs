@@ -47,6 +47,8 @@ pub struct Core {
     pub(super) config: Arc<Config>,
     pub(super) assembler: SessionAssembler,
     pub(super) store: Box<dyn SessionStore>,
+    /// Sessions delivered in this round, to finish in one store transaction.
+    pub(super) finishing: Vec<(i32, String, Option<super::worker::JudgedSession>)>,
     pub(super) decoder: Decoder,
     pub(super) producer: OutputProducer,
     pub(super) deliveries: Receiver<Delivery>,
@@ -327,6 +329,7 @@ impl Core {
             self.settle(delivery);
             next = self.deliveries.try_recv().ok();
         }
+        self.finish_delivered();
         let now = now_ms();
         let due: Vec<(String, i32, i64)> =
             self.dlq_retry.iter().filter(|(at, _)| *at <= now).map(|(_, key)| key.clone()).collect();
@@ -334,6 +337,29 @@ impl Core {
         for key in due {
             if let Some(record) = self.dlq_pending.get(&key).cloned() {
                 self.send_dlq_record(key, &record);
+            }
+        }
+    }
+
+    /// Forgets the sessions whose records were all delivered, in one store transaction; if the
+    /// store hands partitions to another instance meanwhile, the rest wait for the next round.
+    fn finish_delivered(&mut self) {
+        if self.finishing.is_empty() {
+            return;
+        }
+        let finishing = std::mem::take(&mut self.finishing);
+        let keys: Vec<(i32, &str)> = finishing.iter().map(|(partition, sid, _)| (*partition, sid.as_str())).collect();
+        if self.retry_store("finish", |store| store.finish_all(&keys)).is_none() {
+            let assigned = &self.assigned;
+            self.finishing = finishing.into_iter().filter(|(partition, _, _)| assigned.contains(partition)).collect();
+            return;
+        }
+        for (_, sid, judged) in finishing {
+            self.assembler.finished(&sid);
+            self.attempts.remove(&sid);
+            self.counters.verdicts += 1;
+            if let Some(judged) = judged {
+                record_verdict_metrics(&judged);
             }
         }
     }
@@ -388,17 +414,8 @@ impl Core {
             return; // revoked meanwhile: the new owner judges it again (same ids)
         }
         match failure {
-            None => {
-                if self.retry_store("finish", |store| store.finish(partition, sid)).is_none() {
-                    return;
-                }
-                self.assembler.finished(sid);
-                self.attempts.remove(sid);
-                self.counters.verdicts += 1;
-                if let Some(judged) = judged {
-                    record_verdict_metrics(&judged);
-                }
-            }
+            // Finished in one store transaction with the others settled now (`finish_delivered`).
+            None => self.finishing.push((partition, sid.to_string(), judged)),
             Some(error) => {
                 let attempt = self.attempts.entry(sid.to_string()).or_insert(0);
                 *attempt += 1;

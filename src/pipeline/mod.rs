@@ -125,6 +125,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         config: config.clone(),
         assembler: SessionAssembler::new(limits),
         store,
+        finishing: Vec::new(),
         decoder,
         producer,
         deliveries,

@@ -119,27 +119,38 @@ impl SessionStore for EmbeddedStore {
     }
 
     fn finish(&mut self, partition: i32, sid: &str) -> Result<(), StoreError> {
+        self.finish_all(&[(partition, sid)])
+    }
+
+    fn finish_all(&mut self, sessions: &[(i32, &str)]) -> Result<(), StoreError> {
+        if sessions.is_empty() {
+            return Ok(());
+        }
         let now = now_ms();
+        // One transaction (one fsync) for all: a commit per session capped the pipeline at
+        // about one session per disk flush.
         let transaction = self.database.begin_write().map_err(embedded)?;
         {
             let mut chunks = transaction.open_table(CHUNKS).map_err(embedded)?;
-            let indexes: Vec<u64> = chunks
-                .range((sid, 0u64)..=(sid, u64::MAX))
-                .map_err(embedded)?
-                .map(|entry| entry.map(|(key, _)| key.value().1).map_err(embedded))
-                .collect::<Result<_, _>>()?;
-            for index in indexes {
-                chunks.remove((sid, index)).map_err(embedded)?;
-            }
             let mut states = transaction.open_table(STATES).map_err(embedded)?;
-            states.remove((partition, sid)).map_err(embedded)?;
             let mut finalized = transaction.open_table(FINALIZED).map_err(embedded)?;
-            let previous = finalized.insert(sid, now).map_err(embedded)?.map(|previous| previous.value());
             let mut by_time = transaction.open_table(FINALIZED_BY_TIME).map_err(embedded)?;
-            if let Some(previous) = previous {
-                by_time.remove((previous, sid)).map_err(embedded)?;
+            for &(partition, sid) in sessions {
+                let indexes: Vec<u64> = chunks
+                    .range((sid, 0u64)..=(sid, u64::MAX))
+                    .map_err(embedded)?
+                    .map(|entry| entry.map(|(key, _)| key.value().1).map_err(embedded))
+                    .collect::<Result<_, _>>()?;
+                for index in indexes {
+                    chunks.remove((sid, index)).map_err(embedded)?;
+                }
+                states.remove((partition, sid)).map_err(embedded)?;
+                let previous = finalized.insert(sid, now).map_err(embedded)?.map(|previous| previous.value());
+                if let Some(previous) = previous {
+                    by_time.remove((previous, sid)).map_err(embedded)?;
+                }
+                by_time.insert((now, sid), ()).map_err(embedded)?;
             }
-            by_time.insert((now, sid), ()).map_err(embedded)?;
         }
         transaction.commit().map_err(embedded)
     }

@@ -124,6 +124,14 @@ pub trait SessionStore: Send {
     fn finalized(&mut self, sids: &[&str]) -> Result<Vec<bool>, StoreError>;
     /// Marks a session finalized: drops its chunks and state, remembers its id for the TTL.
     fn finish(&mut self, partition: i32, sid: &str) -> Result<(), StoreError>;
+    /// [`SessionStore::finish`] for several sessions at once (one transaction where the
+    /// backend has them: all or none).
+    fn finish_all(&mut self, sessions: &[(i32, &str)]) -> Result<(), StoreError> {
+        for (partition, sid) in sessions {
+            self.finish(*partition, sid)?;
+        }
+        Ok(())
+    }
     /// Forgets finalized ids older than the TTL, where the backend does not expire them itself.
     fn purge_expired(&mut self) -> Result<usize, StoreError>;
     /// A cheap write and read that proves the store works (for readiness and startup).

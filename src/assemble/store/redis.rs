@@ -171,10 +171,26 @@ impl SessionStore for RedisStore {
     }
 
     fn finish(&mut self, partition: i32, sid: &str) -> Result<(), StoreError> {
-        let (states, chunks, finalized) = (self.states_key(partition), self.chunks_key(sid), self.finalized_key(sid));
+        self.finish_all(&[(partition, sid)])
+    }
+
+    fn finish_all(&mut self, sessions: &[(i32, &str)]) -> Result<(), StoreError> {
+        if sessions.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<(String, String, String, &str)> = sessions
+            .iter()
+            .map(|&(partition, sid)| (self.states_key(partition), self.chunks_key(sid), self.finalized_key(sid), sid))
+            .collect();
+        let mut partitions: Vec<i32> = sessions.iter().map(|(partition, _)| *partition).collect();
+        partitions.sort_unstable();
+        partitions.dedup();
         let ttl = self.finalized_ttl_secs;
-        self.fenced(&[partition], |pipe| {
-            pipe.hdel(&states, sid).ignore().del(&chunks).ignore().set_ex(&finalized, 1, ttl).ignore();
+        // One round trip (MULTI/EXEC, fenced) for all.
+        self.fenced(&partitions, |pipe| {
+            for (states, chunks, finalized, sid) in &keys {
+                pipe.hdel(states, *sid).ignore().del(chunks).ignore().set_ex(finalized, 1, ttl).ignore();
+            }
         })
     }
 
