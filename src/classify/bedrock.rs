@@ -9,7 +9,7 @@
 //! message. `stopReason` `max_tokens` is a truncated answer; `guardrail_intervened` and
 //! `content_filtered` are refusals.
 
-use super::provider::{Provider, ProviderError, Reply, Request};
+use super::provider::{Provider, ProviderError, Reply, Request, excerpt, json_body};
 use super::sigv4::{self, Credentials, Scope};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -84,7 +84,7 @@ pub fn reply(value: &Value) -> Result<Reply, ProviderError> {
     }
     let content =
         value.pointer("/output/message/content").and_then(Value::as_array).ok_or_else(|| ProviderError::Retryable {
-            reason: format!("answer without output.message.content: {}", truncate(&value.to_string())),
+            reason: format!("answer without output.message.content: {}", excerpt(&value.to_string())),
             retry_after: None,
         })?;
     let text: String = content.iter().filter_map(|block| block.get("text").and_then(Value::as_str)).collect();
@@ -115,7 +115,7 @@ pub fn classify_error(
         .and_then(Value::as_str)
         .map(str::to_string)
         .unwrap_or_else(|| body.trim().to_string());
-    let reason = format!("HTTP {status} {kind}: {}", truncate(&message));
+    let reason = format!("HTTP {status} {kind}: {}", excerpt(&message));
     let lowered = message.to_ascii_lowercase();
     let too_long = ["too long", "too many tokens", "context window", "context length", "maximum context"]
         .iter()
@@ -134,10 +134,6 @@ pub fn classify_error(
         },
         _ => ProviderError::Permanent { reason },
     }
-}
-
-fn truncate(text: &str) -> String {
-    text.chars().take(300).collect()
 }
 
 impl Provider for Bedrock {
@@ -177,11 +173,7 @@ impl Provider for Bedrock {
         if !(200..300).contains(&status) {
             return Err(classify_error(status, error_type.as_deref(), &text, retry_after));
         }
-        let value: Value = serde_json::from_str(&text).map_err(|error| ProviderError::Retryable {
-            reason: format!("answer is not JSON ({error}): {}", truncate(&text)),
-            retry_after: None,
-        })?;
-        reply(&value)
+        reply(&json_body(&text)?)
     }
 }
 

@@ -8,7 +8,7 @@
 //! (`context_length_exceeded`, llama.cpp's `exceed_context_size_error`) is a context overflow,
 //! answered by a smaller prompt; other 4xx are permanent.
 
-use super::provider::{Provider, ProviderError, Reply, Request};
+use super::provider::{Provider, ProviderError, Reply, Request, excerpt, json_body};
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -49,14 +49,14 @@ pub fn body(model: &str, request: &Request<'_>) -> Value {
 /// Reads a 2xx answer.
 pub fn reply(value: &Value) -> Result<Reply, ProviderError> {
     let choice = value.pointer("/choices/0").ok_or_else(|| ProviderError::Retryable {
-        reason: format!("answer without choices: {}", truncate(&value.to_string())),
+        reason: format!("answer without choices: {}", excerpt(&value.to_string())),
         retry_after: None,
     })?;
     let content = choice.pointer("/message/content").and_then(Value::as_str).unwrap_or_default().to_string();
     let finish_reason = choice.get("finish_reason").and_then(Value::as_str).unwrap_or("stop").to_string();
     let refusal = choice.pointer("/message/refusal").and_then(Value::as_str).filter(|text| !text.is_empty());
     if let Some(refusal) = refusal {
-        return Err(ProviderError::Permanent { reason: format!("the model refused: {}", truncate(refusal)) });
+        return Err(ProviderError::Permanent { reason: format!("the model refused: {}", excerpt(refusal)) });
     }
     let tokens = |key: &str| value.pointer(&format!("/usage/{key}")).and_then(Value::as_u64).unwrap_or(0);
     Ok(Reply {
@@ -69,7 +69,7 @@ pub fn reply(value: &Value) -> Result<Reply, ProviderError> {
 
 /// Classifies an error answer.
 pub fn classify_error(status: u16, body: &str, retry_after: Option<Duration>) -> ProviderError {
-    let reason = format!("HTTP {status}: {}", truncate(body.trim()));
+    let reason = format!("HTTP {status}: {}", excerpt(body.trim()));
     let overflow = [
         "context_length_exceeded",
         "exceed_context_size",
@@ -85,10 +85,6 @@ pub fn classify_error(status: u16, body: &str, retry_after: Option<Duration>) ->
         408 | 409 | 429 | 500..=599 => ProviderError::Retryable { reason, retry_after },
         _ => ProviderError::Permanent { reason },
     }
-}
-
-fn truncate(text: &str) -> String {
-    text.chars().take(300).collect()
 }
 
 impl Provider for OpenAi {
@@ -108,11 +104,7 @@ impl Provider for OpenAi {
         if !(200..300).contains(&status) {
             return Err(classify_error(status, &text, retry_after));
         }
-        let value: Value = serde_json::from_str(&text).map_err(|error| ProviderError::Retryable {
-            reason: format!("answer is not JSON ({error}): {}", truncate(&text)),
-            retry_after: None,
-        })?;
-        reply(&value)
+        reply(&json_body(&text)?)
     }
 }
 

@@ -50,3 +50,16 @@ pub trait Provider: Send + Sync {
     /// One attempt.
     fn complete(&self, request: &Request<'_>) -> Result<Reply, ProviderError>;
 }
+
+/// The first 300 characters of a text, for error messages.
+pub fn excerpt(text: &str) -> String {
+    text.chars().take(300).collect()
+}
+
+/// Parses a 2xx answer's body; a body that is not JSON is worth another try.
+pub fn json_body(text: &str) -> Result<Value, ProviderError> {
+    serde_json::from_str(text).map_err(|error| ProviderError::Retryable {
+        reason: format!("answer is not JSON ({error}): {}", excerpt(text)),
+        retry_after: None,
+    })
+}
