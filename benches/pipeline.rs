@@ -116,6 +116,27 @@ impl Run {
         value.as_u64().or_else(|| value.as_array().map(|list| list.len() as u64))
     }
 
+    /// The sum of a metric's series on `/metrics` (live, unlike `/state`'s 1 s snapshot).
+    fn metric(&self, name: &str) -> f64 {
+        let Ok(body) = reqwest::blocking::get(format!("http://127.0.0.1:{}/metrics", self.port)).and_then(|r| r.text())
+        else {
+            return 0.0;
+        };
+        body.lines()
+            .filter(|line| line.starts_with(name) && line[name.len()..].starts_with(['{', ' ']))
+            .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Waits for the run's first input record (the group join done); returns when.
+    fn wait_for_first_record(&self) -> Instant {
+        let started = Instant::now();
+        while self.metric("sightline_records_consumed_total") == 0.0 && started.elapsed() < Duration::from_secs(60) {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Instant::now()
+    }
+
     /// Waits until the run owns its partitions (the group join done); returns when.
     fn wait_for_assignment(&self) -> Instant {
         let started = Instant::now();
@@ -144,14 +165,14 @@ impl Run {
         let mut peak = 0;
         loop {
             peak = peak.max(self.rss());
-            if self.state("verdicts").unwrap_or(0) >= count {
+            if self.metric("sightline_verdicts_total") >= count as f64 {
                 return peak;
             }
             if let Ok(Some(status)) = self.child.try_wait() {
                 panic!("sightline run exited: {status}");
             }
-            assert!(started.elapsed() < limit, "only {:?} of {count} verdicts", self.state("verdicts"));
-            std::thread::sleep(Duration::from_millis(20));
+            assert!(started.elapsed() < limit, "only {} of {count} verdicts", self.metric("sightline_verdicts_total"));
+            std::thread::sleep(Duration::from_millis(10));
         }
     }
 
@@ -200,7 +221,7 @@ fn throughput(brokers: &str, kind: &str, count: usize, session_mb: f64) {
 
     let started = Instant::now();
     let mut run = Run::start(&topics, brokers, "embedded", "");
-    let joined = run.wait_for_assignment();
+    let joined = run.wait_for_first_record();
     let peak = run.wait_for_verdicts(count as u64, Duration::from_secs(3600));
     let (secs, steady) = (started.elapsed().as_secs_f64(), joined.elapsed().as_secs_f64());
     let cpu = run.cpu();
