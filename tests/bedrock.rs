@@ -4,6 +4,7 @@
 //! code (`tests/common/converse.rs`): a model id with `:`, temporary credentials, a Bedrock API
 //! key, throttling, validation and access-denied errors.
 
+mod common;
 #[path = "common/converse.rs"]
 mod converse;
 
@@ -13,7 +14,7 @@ use sightline::classify::Classifier;
 use sightline::classify::bedrock::{Auth, Bedrock};
 use sightline::classify::config::InferenceConfig;
 use sightline::classify::sigv4::{self, Credentials, Scope};
-use sightline::model::{Session, SummaryState, Verdict};
+use sightline::model::SummaryState;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -126,6 +127,9 @@ fn the_endpoints_own_signature_check_agrees_with_the_suite() {
     }
 }
 
+/// The session every test here classifies.
+const SAMPLE: &str = "ssh-deploy-web01.jsonl";
+
 const MODEL_ID: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 const ANSWER: &str = r#"{"short_title":"Service restart","short_description":"The user restarted nginx.","detailed_description":"A routine deploy.","risk_level":"LOW","suspicious_activities":[],"compromise_indicators":false,"session_events":[{"index":0,"risk_level":"LOW","short_description":"Checked the service","mitre_attack_ids":["T1007"]}]}"#;
 
@@ -136,14 +140,6 @@ fn keys(session_token: Option<&str>) -> Keys {
         session_token: session_token.map(str::to_string),
         api_key: "bedrock-api-key-ABSK".into(),
     }
-}
-
-fn judged() -> (Session, Verdict) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sessions/ssh-deploy-web01.jsonl");
-    let session = sightline::source::files::read_file(&path).sessions.remove(0);
-    let detector = sightline::analyze::detect::RuleDetector::new(&[]).unwrap();
-    let verdict = sightline::verdict::judge_session(&session, &detector);
-    (session, verdict)
 }
 
 /// A classifier with a Bedrock model at the fake endpoint, authenticated by `auth`; waits are
@@ -187,7 +183,7 @@ fn a_signed_converse_request_with_a_colon_in_the_model_id_is_accepted() {
     let keys = keys(None);
     let endpoint = Converse::start("us-east-1", keys.clone(), ANSWER);
     let (classifier, _) = classifier(&endpoint, sigv4_auth(&keys));
-    let (session, mut verdict) = judged();
+    let (session, mut verdict) = common::judged(SAMPLE);
     let outcome = classifier.classify(Some(&session), &mut verdict);
     assert_eq!(endpoint.refused(), Vec::<String>::new());
     assert_eq!((outcome.error, outcome.requests, verdict.state), (None, 1, SummaryState::Success));
@@ -209,7 +205,7 @@ fn temporary_credentials_sign_the_session_token() {
     let keys = keys(Some("FwoGZXIvYXdzEXAMPLETOKEN//////////wEaDJ"));
     let endpoint = Converse::start("us-east-1", keys.clone(), ANSWER);
     let (classifier, _) = classifier(&endpoint, sigv4_auth(&keys));
-    let (session, mut verdict) = judged();
+    let (session, mut verdict) = common::judged(SAMPLE);
     classifier.classify(Some(&session), &mut verdict);
     assert_eq!(endpoint.refused(), Vec::<String>::new());
     assert_eq!(verdict.state, SummaryState::Success);
@@ -223,7 +219,7 @@ fn a_wrong_secret_is_refused_by_the_signature_check_and_not_retried() {
     let mut wrong = keys.clone();
     wrong.secret_access_key = "not-the-secret".into();
     let (classifier, waits) = classifier(&endpoint, sigv4_auth(&wrong));
-    let (session, mut verdict) = judged();
+    let (session, mut verdict) = common::judged(SAMPLE);
     let outcome = classifier.classify(Some(&session), &mut verdict);
     assert_eq!((outcome.requests, waits.lock().unwrap().len()), (1, 0));
     assert_eq!(verdict.state, SummaryState::Error);
@@ -236,7 +232,7 @@ fn a_bedrock_api_key_goes_as_bearer() {
     let keys = keys(None);
     let endpoint = Converse::start("us-east-1", keys.clone(), ANSWER);
     let (classifier, _) = classifier(&endpoint, Auth::Bearer(keys.api_key.clone()));
-    let (session, mut verdict) = judged();
+    let (session, mut verdict) = common::judged(SAMPLE);
     classifier.classify(Some(&session), &mut verdict);
     assert_eq!(verdict.state, SummaryState::Success);
     assert!(endpoint.seen()[0].bearer);
@@ -247,7 +243,7 @@ fn throttling_is_retried_and_validation_and_access_denied_are_not() {
     let keys = keys(None);
     let endpoint = Converse::start("us-east-1", keys.clone(), ANSWER);
     let (classifier, waits) = classifier(&endpoint, sigv4_auth(&keys));
-    let (session, verdict) = judged();
+    let (session, verdict) = common::judged(SAMPLE);
 
     endpoint.fail_next(&[(429, "ThrottlingException", "Too many requests, please wait before trying again."); 2]);
     let mut throttled = verdict.clone();
@@ -303,7 +299,7 @@ fn configured_sigv4_reads_the_shared_credentials_profile() {
     let config: InferenceConfig = toml::from_str(&text).unwrap();
     config.validate().unwrap();
     let classifier = Classifier::new(&config).unwrap().unwrap();
-    let (session, mut verdict) = judged();
+    let (session, mut verdict) = common::judged(SAMPLE);
     classifier.classify(Some(&session), &mut verdict);
     assert_eq!(endpoint.refused(), Vec::<String>::new());
     assert_eq!(verdict.state, SummaryState::Success);

@@ -4,16 +4,20 @@
 //! injection: it fails, answers and holds requests on cue); the real servers are exercised in
 //! `tests/classify.rs`.
 
+mod common;
+
 use chrono::TimeZone;
 use sightline::classify::Classifier;
 use sightline::classify::config::InferenceConfig;
 use sightline::classify::limits::Clock;
 use sightline::classify::provider::{Provider, ProviderError, Reply, Request};
-use sightline::model::{RiskLevel, Session, SummaryState, Verdict};
-use std::path::Path;
+use sightline::model::{RiskLevel, SummaryState};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// The session every test here classifies.
+const SAMPLE: &str = "ssh-deploy-web01.jsonl";
 
 const ANSWER: &str = r#"{"short_title":"Routine work","short_description":"The user looked around.","detailed_description":"Nothing stood out.","risk_level":"LOW","suspicious_activities":[],"compromise_indicators":false,"session_events":[]}"#;
 
@@ -60,14 +64,6 @@ impl Provider for Scripted {
     }
 }
 
-fn judged() -> (Session, Verdict) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sessions/ssh-deploy-web01.jsonl");
-    let session = sightline::source::files::read_file(&path).sessions.remove(0);
-    let detector = sightline::analyze::detect::RuleDetector::new(&[]).unwrap();
-    let verdict = sightline::verdict::judge_session(&session, &detector);
-    (session, verdict)
-}
-
 /// A classifier whose model `name` (unique per test: metrics are process-wide) is the script,
 /// on a paused clock starting at `start`; the sleeper records every wait.
 fn classifier(
@@ -107,7 +103,7 @@ fn close(actual: Duration, expected_secs: f64) -> bool {
 #[test]
 fn requests_per_minute_make_requests_wait_never_fail() {
     let (classifier, script, clock, _) = classifier("rpm", "requests_per_minute = 6", "", now());
-    let (session, verdict) = judged();
+    let (session, verdict) = common::judged(SAMPLE);
     let mut limit_waits = Vec::new();
     for _ in 0..9 {
         let mut verdict = verdict.clone();
@@ -127,7 +123,7 @@ fn tokens_per_minute_count_the_prompt_and_the_answer() {
     // Every request (its prompt estimate + 1024 answer tokens) is larger than the whole
     // allowance, so each one takes the full minute's allowance.
     let (classifier, script, _, _) = classifier("tpm", "tokens_per_minute = 1000", "", now());
-    let (session, verdict) = judged();
+    let (session, verdict) = common::judged(SAMPLE);
     let waits: Vec<Duration> =
         (0..3).map(|_| classifier.classify(Some(&session), &mut verdict.clone()).limit_wait).collect();
     assert_eq!(script.calls.load(Ordering::SeqCst), 3);
@@ -140,7 +136,7 @@ fn concurrency_is_capped_per_model() {
         let name = if limit.is_some() { "capped" } else { "uncapped" };
         let (classifier, script, _, _) = classifier(name, extra, "", now());
         *script.hold.lock().unwrap() = Duration::from_millis(60);
-        let (session, verdict) = judged();
+        let (session, verdict) = common::judged(SAMPLE);
         std::thread::scope(|scope| {
             for _ in 0..4 {
                 scope.spawn(|| {
@@ -172,7 +168,7 @@ fn circuit_gauge(model: &str) -> String {
 fn the_circuit_opens_fails_fast_and_closes_after_a_good_probe() {
     let (classifier, script, clock, _) =
         classifier("breaker", "max_attempts = 4\ncircuit_failures = 3\ncircuit_open_ms = 30000", "", now());
-    let (session, verdict) = judged();
+    let (session, verdict) = common::judged(SAMPLE);
     script.failing.store(true, Ordering::SeqCst);
 
     let mut first = verdict.clone();
@@ -199,7 +195,7 @@ fn the_circuit_opens_fails_fast_and_closes_after_a_good_probe() {
 fn a_spent_budget_falls_back_below_the_level_and_queues_the_rest() {
     let budget = "[policies.all.budget]\ntokens = 2000\nperiod = \"hour\"\nfallback_below = \"high\"\nwhen_exhausted = \"queue\"";
     let (classifier, script, clock, waits) = classifier("budgeted", "", budget, now());
-    let (session, verdict) = judged();
+    let (session, verdict) = common::judged(SAMPLE);
     let at = |risk: RiskLevel| {
         let mut verdict = verdict.clone();
         verdict.enhanced_summary.risk_level = risk;
@@ -234,7 +230,7 @@ fn a_spent_budget_falls_back_below_the_level_and_queues_the_rest() {
 fn proceed_overspends_only_for_risky_sessions() {
     let budget = "[policies.all.budget]\ntokens = 1000\nperiod = \"day\"\nwhen_exhausted = \"proceed\"";
     let (classifier, script, _, _) = classifier("overspent", "", budget, now());
-    let (session, verdict) = judged();
+    let (session, verdict) = common::judged(SAMPLE);
     classifier.classify(Some(&session), &mut verdict.clone());
     let mut risky = verdict.clone();
     risky.enhanced_summary.risk_level = RiskLevel::High;
@@ -250,7 +246,7 @@ fn proceed_overspends_only_for_risky_sessions() {
 fn a_split_session_gets_one_synthesis_and_keeps_its_parts_when_that_fails() {
     let (classifier, script, _, _) =
         classifier("splitter", "context_tokens = 4096\nmax_output_tokens = 1024", "", now());
-    let (session, verdict) = judged();
+    let (session, verdict) = common::judged(SAMPLE);
     let mut large = verdict.clone();
     let template = large.enhanced_summary.session_events.clone();
     large.enhanced_summary.session_events = (0..60)

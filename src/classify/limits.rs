@@ -118,6 +118,11 @@ impl Limits {
         Limits { requests, tokens, in_flight, breaker, clock }
     }
 
+    /// Time on the limits' clock (what the breaker reads).
+    pub fn now(&self) -> Duration {
+        self.clock.elapsed()
+    }
+
     /// The breaker.
     pub fn breaker(&self) -> &Breaker {
         &self.breaker

@@ -59,7 +59,6 @@ struct Model {
     config: ModelConfig,
     provider: Box<dyn Provider>,
     limits: Limits,
-    clock: Clock,
 }
 
 /// The classifier.
@@ -120,7 +119,7 @@ impl Classifier {
             };
             let provider = provider(name, model, key)?;
             let limits = Limits::new(model, clock.clone(), [model.provider.label().into(), name.clone()]);
-            models.insert(name.clone(), Model { config: model.clone(), provider, limits, clock: clock.clone() });
+            models.insert(name.clone(), Model { config: model.clone(), provider, limits });
         }
         let budgets = config
             .policies
@@ -144,7 +143,6 @@ impl Classifier {
         for (name, model) in &mut self.models {
             model.limits =
                 Limits::new(&model.config, clock.clone(), [model.config.provider.label().into(), name.clone()]);
-            model.clock = clock.clone();
         }
         self.clock = clock;
         self

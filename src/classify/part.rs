@@ -110,7 +110,7 @@ pub(super) fn classify_part(
             max_output_tokens: config.max_output_tokens,
             temperature: config.temperature,
         };
-        if let Err(reason) = limits.breaker().allow(model.clock.elapsed()) {
+        if let Err(reason) = limits.breaker().allow(limits.now()) {
             metrics().llm_requests.with_label_values(&[provider_label, name, "circuit_open"]).inc();
             result.result = Err(reason);
             return result;
@@ -122,7 +122,7 @@ pub(super) fn classify_part(
         let reply = model.provider.complete(&request);
         drop(permit);
         metrics().llm_request_duration.with_label_values(&labels).observe(started.elapsed().as_secs_f64());
-        limits.breaker().record(matches!(reply, Err(ProviderError::Retryable { .. })), model.clock.elapsed());
+        limits.breaker().record(matches!(reply, Err(ProviderError::Retryable { .. })), limits.now());
         let retry_after = match reply {
             Ok(reply) => {
                 result.usage.requests += 1;

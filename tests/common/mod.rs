@@ -21,6 +21,14 @@ pub fn repository(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
 }
 
+/// A sample session (`examples/sessions/FILE`) and its rules-only verdict (no rule packs).
+pub fn judged(file: &str) -> (sightline::model::Session, sightline::model::Verdict) {
+    let session = sightline::source::files::read_file(&repository("examples/sessions").join(file)).sessions.remove(0);
+    let detector = sightline::analyze::detect::RuleDetector::new(&[]).unwrap();
+    let verdict = sightline::verdict::judge_session(&session, &detector);
+    (session, verdict)
+}
+
 /// The `export NAME=value` lines of `scripts/services.sh start`, run once per test binary
 /// when the environment does not name a service.
 fn started() -> &'static BTreeMap<String, String> {
