@@ -22,6 +22,10 @@ const FINALIZED_BY_TIME: TableDefinition<(u64, &str), ()> = TableDefinition::new
 /// How far input was read into this store: (topic, partition) → next offset.
 const POSITIONS: TableDefinition<(&str, i32), i64> = TableDefinition::new("positions");
 
+/// redb's page cache. Its default (1 GiB) let RSS grow with the backlog; chunks are read back
+/// once, soon after they are written, so a small cache loses little.
+const CACHE_BYTES: usize = 64 * 1024 * 1024;
+
 /// redb on local disk.
 pub struct EmbeddedStore {
     database: Database,
@@ -38,7 +42,10 @@ impl EmbeddedStore {
         std::fs::create_dir_all(directory)
             .map_err(|error| embedded(format!("cannot create {}: {error}", directory.display())))?;
         let path = directory.join("sessions.redb");
-        let database = Database::create(&path).map_err(|error| embedded(format!("{}: {error}", path.display())))?;
+        let database = Database::builder()
+            .set_cache_size(CACHE_BYTES)
+            .create(&path)
+            .map_err(|error| embedded(format!("{}: {error}", path.display())))?;
         // Create the tables up front so readers never meet a missing table.
         let transaction = database.begin_write().map_err(embedded)?;
         transaction.open_table(CHUNKS).map_err(embedded)?;
