@@ -79,20 +79,15 @@ impl Budget {
         Budget { config, policy: policy.to_string(), spent: Mutex::new((DateTime::<Utc>::MIN_UTC, 0)) }
     }
 
-    fn period_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let span = match self.config.period {
+    fn span(&self) -> Span {
+        match self.config.period {
             Period::Hour => Span::hours(1),
             Period::Day => Span::days(1),
-        };
-        now.duration_trunc(span).unwrap_or(now)
+        }
     }
 
-    fn next_period(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let span = match self.config.period {
-            Period::Hour => Span::hours(1),
-            Period::Day => Span::days(1),
-        };
-        self.period_start(now) + span
+    fn period_start(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        now.duration_trunc(self.span()).unwrap_or(now)
     }
 
     /// Tokens spent in the period containing `now`.
@@ -110,14 +105,15 @@ impl Budget {
         let now = clock.wall();
         let spent = self.spent_at(now);
         self.publish(spent);
-        let decision = if spent < self.config.tokens {
+        if spent < self.config.tokens {
             return Decision::Send;
-        } else if rules_risk < self.config.fallback_below {
+        }
+        let decision = if rules_risk < self.config.fallback_below {
             ("fallback", Decision::Fallback)
         } else {
             match self.config.when_exhausted {
                 WhenExhausted::Proceed => ("proceeded", Decision::Overspend),
-                WhenExhausted::Queue => ("queued", Decision::WaitUntil(self.next_period(now))),
+                WhenExhausted::Queue => ("queued", Decision::WaitUntil(self.period_start(now) + self.span())),
             }
         };
         metrics().llm_budget.with_label_values(&[self.policy.as_str(), decision.0]).inc();
