@@ -22,8 +22,9 @@ const COMMANDS: [&str; 10] = [
     "cat /etc/os-release",
 ];
 
-fn print(out: &mut String, sid: &str, ei: &mut u64, ms: &mut u64, data: &[u8]) {
-    *ms += if data.len() == 1 { 90 } else { 3 };
+/// Appends a `print` event written `pause` ms after the previous one.
+fn print(out: &mut String, sid: &str, ei: &mut u64, ms: &mut u64, pause: u64, data: &[u8]) {
+    *ms += pause;
     let encoded = base64::engine::general_purpose::STANDARD.encode(data);
     out.push_str(&format!(
         "{{\"event\":\"print\",\"sid\":\"{sid}\",\"ei\":{ei},\"ms\":{ms},\"bytes\":{},\"data\":\"{encoded}\"}}\n",
@@ -38,11 +39,13 @@ fn ssh_jsonl(sid: &str, commands: usize, lines: usize, end: bool) -> String {
         "{{\"event\":\"session.start\",\"sid\":\"{sid}\",\"ei\":0,\"time\":\"2026-11-20T10:00:00Z\",\"user\":\"alice\",\"login\":\"alice\",\"server_hostname\":\"web-01\",\"size\":\"120:40\"}}\n"
     );
     let (mut ei, mut ms) = (1u64, 0u64);
-    print(&mut out, sid, &mut ei, &mut ms, PROMPT.as_bytes());
+    print(&mut out, sid, &mut ei, &mut ms, 3, PROMPT.as_bytes());
     for index in 0..commands {
+        // A person pastes the command (the shell echoes it as one write) a moment after the
+        // prompt, then presses Enter; output follows at once.
         let command = COMMANDS[index % COMMANDS.len()];
-        print(&mut out, sid, &mut ei, &mut ms, format!("\x1b[200~{command}\x1b[201~").as_bytes());
-        print(&mut out, sid, &mut ei, &mut ms, b"\r\n\x1b[?2004l\r");
+        print(&mut out, sid, &mut ei, &mut ms, 800, command.as_bytes());
+        print(&mut out, sid, &mut ei, &mut ms, 200, b"\r\n\x1b[?2004l\r");
         let mut output = String::new();
         for line in 0..lines {
             output.push_str(&format!(
@@ -52,12 +55,12 @@ fn ssh_jsonl(sid: &str, commands: usize, lines: usize, end: bool) -> String {
                 line % 250
             ));
             if output.len() > 32 * 1024 {
-                print(&mut out, sid, &mut ei, &mut ms, output.as_bytes());
+                print(&mut out, sid, &mut ei, &mut ms, 3, output.as_bytes());
                 output.clear();
             }
         }
         output.push_str(PROMPT);
-        print(&mut out, sid, &mut ei, &mut ms, output.as_bytes());
+        print(&mut out, sid, &mut ei, &mut ms, 3, output.as_bytes());
     }
     if end {
         out.push_str(&format!(
@@ -82,22 +85,30 @@ pub fn sessions(kind: &str, count: usize, mb: f64) -> Vec<Session> {
     let lines = ((mb * 1_000_000.0 / 20.0 / 89.0) as usize).max(1);
     let samples =
         if kind == "db" { vec![sample("db-postgres-billing.jsonl"), sample("db-mysql-shop.json")] } else { vec![] };
-    (0..count)
+    let ssh = |sid: &str, lines: usize| parse(&ssh_jsonl(sid, 20, lines, true)).remove(0);
+    let generated: Vec<Session> = (0..count)
         .map(|index| {
             let sid = format!("{kind}-{index:06}");
             match kind {
-                "small" => parse(&ssh_jsonl(&sid, 20, 6, true)).remove(0),
-                "large" => parse(&ssh_jsonl(&sid, 20, lines, true)).remove(0),
+                "small" => ssh(&sid, 6),
+                "large" => ssh(&sid, lines),
                 "db" if index % 5 != 4 => {
                     let mut session = samples[index % 2].clone();
                     session.sid = sid;
                     session
                 }
-                "db" => parse(&ssh_jsonl(&sid, 20, 6, true)).remove(0),
+                "db" => ssh(&sid, 6),
                 other => panic!("unknown workload {other}"),
             }
         })
-        .collect()
+        .collect();
+    // The workload must read as what it claims: the generated SSH sessions' 20 commands found
+    // (and so judged by the rules), not taken for part of a prompt. They differ only in `sid`.
+    if let Some(session) = generated.get(if kind == "db" { 4 } else { 0 }) {
+        let found = sightline::analyze::timeline::build_timeline(session).len();
+        assert_eq!(found, 20, "the generated session {} reads as {found} commands, not 20", session.sid);
+    }
+    generated
 }
 
 /// Bytes of PTY output and database queries in `sessions`.

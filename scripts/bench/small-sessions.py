@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Writes N small synthetic SSH sessions (Teleport events, JSON lines) for throughput runs.
 
-Each session: a bash 5.2-style prompt with bracketed paste, 20 commands pasted as one write,
-8 lines of output each (~22 KB of JSON per session). Deterministic (seeded).
+Each session: a bash 5.2-style prompt with bracketed paste, 20 commands each pasted as one write
+0.8 s after the prompt, 8 lines of output each (~22 KB of JSON per session). Deterministic (seeded).
 
     python3 scripts/bench/small-sessions.py 10000 /tmp/small20k.jsonl
     /usr/bin/time -f "%e s %M KB" target/release/sightline analyze --format json /tmp/small20k.jsonl > /dev/null
@@ -31,16 +31,17 @@ def main(count, path):
                 state["ei"] += 1
                 lines.append(json.dumps(event))
 
-            def write(data):
-                state["ms"] += 90 if len(data) == 1 else 3
+            def write(data, pause=3):
+                state["ms"] += pause
                 emit({"event": "print", "ms": state["ms"], "data": base64.b64encode(data.encode()).decode()})
 
             emit({"event": "session.start", "time": "2026-11-20T10:00:00Z", "user": "alice",
                   "server_hostname": "web-01", "size": "120:40"})
             write(PROMPT)
             for _ in range(20):
-                write(random.choice(COMMANDS))
-                write("\r\n\x1b[?2004l\r")
+                # A person pastes the command a moment after the prompt and presses Enter.
+                write(random.choice(COMMANDS), pause=800)
+                write("\r\n\x1b[?2004l\r", pause=200)
                 body = "".join(f"line {n}: some output text here, a little longer to look like real output\r\n"
                                for n in range(8))
                 write(body + PROMPT)
