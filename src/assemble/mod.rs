@@ -19,7 +19,7 @@
 
 pub mod store;
 
-use crate::model::{RecordingChunk, RecordingEvent, Session, SessionEndRecord, SessionKind};
+use crate::model::{ChunkHeader, RecordingChunk, RecordingEvent, Session, SessionEndRecord, SessionKind};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 pub use store::{EndState, SessionState, SessionStore, StoreError, WriteBatch};
 
@@ -166,7 +166,7 @@ impl SessionAssembler {
     pub fn add_chunk(
         &mut self,
         partition: i32,
-        chunk: &RecordingChunk,
+        chunk: &ChunkHeader,
         bytes: Vec<u8>,
         now_ms: u64,
         batch: &mut WriteBatch,

@@ -35,7 +35,7 @@ fn feed(assembler: &mut SessionAssembler, store: &mut MemoryStore, record: &Reco
     let accepted = match record {
         Record::Chunk(sid, index) => {
             let bytes = chunk_json(sid, *index, &format!("out{index}\r\n"));
-            let chunk = RecordingChunk::from_json_slice(&bytes).unwrap();
+            let chunk = RecordingChunk::check_json_slice(&bytes).unwrap();
             assembler.add_chunk(0, &chunk, bytes, now, &mut batch)
         }
         Record::End(sid, count) => {

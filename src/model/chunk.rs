@@ -60,42 +60,72 @@ pub enum RecordError {
     NotAnEnd(String),
 }
 
+/// The chunk's envelope; each event stays raw JSON text (borrowed from the record) until it is
+/// decoded on its own, so no `serde_json::Value` tree is built for it.
 #[derive(Deserialize)]
-struct WireChunk {
+struct WireChunk<'a> {
     #[serde(alias = "sid")]
     session_id: String,
     chunk_index: u64,
     #[serde(default)]
     kind: Option<String>,
-    events: Vec<serde_json::Value>,
+    #[serde(borrow)]
+    events: Vec<&'a serde_json::value::RawValue>,
+}
+
+/// What the assembler needs of a chunk record: which session, which chunk, how many events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkHeader {
+    /// The session the chunk belongs to.
+    pub session_id: String,
+    /// 0-based position of this chunk in the session.
+    pub chunk_index: u64,
+    /// The session kind, when the producer knows it.
+    pub kind: Option<SessionKind>,
+    /// How many events the chunk holds.
+    pub events: usize,
+}
+
+impl<'a> WireChunk<'a> {
+    fn parse(bytes: &'a [u8]) -> Result<(ChunkHeader, Vec<&'a serde_json::value::RawValue>), RecordError> {
+        let wire: WireChunk<'a> = serde_json::from_slice(bytes)?;
+        if wire.session_id.is_empty() {
+            return Err(RecordError::Missing("session_id"));
+        }
+        let kind = wire.kind.as_deref().filter(|kind| !kind.is_empty()).map(str::parse).transpose()?;
+        let header =
+            ChunkHeader { session_id: wire.session_id, chunk_index: wire.chunk_index, kind, events: wire.events.len() };
+        Ok((header, wire.events))
+    }
 }
 
 impl RecordingChunk {
     /// Decodes a chunk record from JSON.
     pub fn from_json_slice(bytes: &[u8]) -> Result<Self, RecordError> {
-        let wire: WireChunk = serde_json::from_slice(bytes)?;
-        Self::from_wire(wire)
-    }
-
-    /// Decodes a chunk record from a parsed JSON value.
-    pub fn from_json_value(value: serde_json::Value) -> Result<Self, RecordError> {
-        Self::from_wire(serde_json::from_value(value)?)
-    }
-
-    fn from_wire(wire: WireChunk) -> Result<Self, RecordError> {
-        if wire.session_id.is_empty() {
-            return Err(RecordError::Missing("session_id"));
-        }
-        let kind = wire.kind.as_deref().filter(|kind| !kind.is_empty()).map(str::parse).transpose()?;
-        let events = wire
-            .events
+        let (header, raw_events) = WireChunk::parse(bytes)?;
+        let events = raw_events
             .into_iter()
             .enumerate()
-            .map(|(index, value)| {
-                RecordingEvent::from_json_value(value).map_err(|source| RecordError::Event { index, source })
+            .map(|(index, raw)| {
+                RecordingEvent::from_json_slice(raw.get().as_bytes())
+                    .map_err(|source| RecordError::Event { index, source })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(RecordingChunk { session_id: wire.session_id, chunk_index: wire.chunk_index, kind, events })
+        Ok(RecordingChunk { session_id: header.session_id, chunk_index: header.chunk_index, kind: header.kind, events })
+    }
+
+    /// Checks a chunk record exactly as [`Self::from_json_slice`] decodes it (the same record
+    /// is accepted or refused with the same error) without keeping the events: the pipeline's
+    /// consumer thread only needs the header, and the record is decoded in full when its
+    /// session is judged.
+    pub fn check_json_slice(bytes: &[u8]) -> Result<ChunkHeader, RecordError> {
+        let (header, raw_events) = WireChunk::parse(bytes)?;
+        let mut scratch = Vec::new();
+        for (index, raw) in raw_events.into_iter().enumerate() {
+            RecordingEvent::check_json_slice(raw.get().as_bytes(), &mut scratch)
+                .map_err(|source| RecordError::Event { index, source })?;
+        }
+        Ok(header)
     }
 }
 
@@ -143,6 +173,11 @@ mod tests {
         assert_eq!(chunk.chunk_index, 2);
         assert_eq!(chunk.kind, Some(SessionKind::Ssh));
         assert_eq!(chunk.events.len(), 1);
+        let header = RecordingChunk::check_json_slice(
+            br#"{"session_id":"s1","chunk_index":2,"kind":"ssh","events":[{"event":"print","data":"aGk=","ms":3}]}"#,
+        )
+        .unwrap();
+        assert_eq!((header.session_id.as_str(), header.chunk_index, header.events), ("s1", 2, 1));
     }
 
     #[test]
@@ -152,6 +187,11 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("event 1"), "{error}");
+        let checked = RecordingChunk::check_json_slice(
+            br#"{"session_id":"s1","chunk_index":0,"events":[{"event":"print"},{"event":"print","data":"%%"}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(checked.to_string(), error.to_string());
     }
 
     #[test]

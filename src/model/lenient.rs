@@ -1,44 +1,178 @@
 //! Lenient field decoders for Teleport events: versions differ in whether numbers are written
 //! as strings and lists as `null`, so a field of an unexpected type reads as absent instead of
 //! failing the whole event.
+//!
+//! Scalar fields are read through [`Loose`], which takes whatever JSON value is there without
+//! building a `serde_json::Value` (nested arrays and objects are skipped, not allocated): these
+//! decoders run for every field of every event, on the consumer's thread and again in the
+//! analysis workers.
 
-use serde::{Deserialize, Deserializer};
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
+
+/// Any JSON value, with only scalars kept.
+enum Loose {
+    Text(String),
+    Signed(i64),
+    Unsigned(u64),
+    Float(f64),
+    Bool(bool),
+    /// `null`, an array or an object.
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Loose {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(LooseVisitor)
+    }
+}
+
+struct LooseVisitor;
+
+impl<'de> Visitor<'de> for LooseVisitor {
+    type Value = Loose;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Loose, E> {
+        Ok(Loose::Bool(value))
+    }
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Loose, E> {
+        Ok(Loose::Signed(value))
+    }
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Loose, E> {
+        Ok(Loose::Unsigned(value))
+    }
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Loose, E> {
+        Ok(Loose::Float(value))
+    }
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Loose, E> {
+        Ok(Loose::Text(value.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Loose, E> {
+        Ok(Loose::Text(value))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Loose, E> {
+        Ok(Loose::Other)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Loose, E> {
+        Ok(Loose::Other)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Loose, D::Error> {
+        Loose::deserialize(deserializer)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(Loose::Other)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Loose, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Loose::Other)
+    }
+}
 
 /// A string, or a number/bool written where a string was expected; `null` and others are absent.
 pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::String(text) => Some(text),
-        serde_json::Value::Number(number) => Some(number.to_string()),
-        serde_json::Value::Bool(flag) => Some(flag.to_string()),
-        _ => None,
-    })
+    Ok(Loose::deserialize(deserializer)?.into_text())
+}
+
+/// As [`lenient_string`], but borrowed from the input when the string has no escapes (a
+/// `print` event's base64 `data`, the bulk of a recording, is then never copied).
+pub(crate) fn lenient_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error> {
+    deserializer.deserialize_any(TextVisitor)
+}
+
+impl Loose {
+    fn into_text(self) -> Option<String> {
+        match self {
+            Loose::Text(text) => Some(text),
+            Loose::Signed(number) => Some(number.to_string()),
+            Loose::Unsigned(number) => Some(number.to_string()),
+            // As `serde_json` prints a float (`1.0`, `1e100`).
+            Loose::Float(number) => serde_json::Number::from_f64(number).map(|number| number.to_string()),
+            Loose::Bool(flag) => Some(flag.to_string()),
+            Loose::Other => None,
+        }
+    }
+}
+
+struct TextVisitor;
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Option<Cow<'de, str>>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Borrowed(value)))
+    }
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
+        Ok(Some(Cow::Owned(value)))
+    }
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
+        Ok(Loose::Bool(value).into_text().map(Cow::Owned))
+    }
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
+        Ok(Loose::Signed(value).into_text().map(Cow::Owned))
+    }
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
+        Ok(Loose::Unsigned(value).into_text().map(Cow::Owned))
+    }
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
+        Ok(Loose::Float(value).into_text().map(Cow::Owned))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(TextVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        LooseVisitor.visit_seq(seq).map(|_| None)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        LooseVisitor.visit_map(map).map(|_| None)
+    }
 }
 
 /// An integer, or a string holding one; anything else is absent.
 pub(crate) fn lenient_i64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<i64>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Number(number) => number.as_i64().or_else(|| number.as_f64().map(|float| float as i64)),
-        serde_json::Value::String(text) => text.trim().parse().ok(),
-        _ => None,
+    Ok(match Loose::deserialize(deserializer)? {
+        Loose::Signed(number) => Some(number),
+        Loose::Unsigned(number) => Some(i64::try_from(number).unwrap_or(number as f64 as i64)),
+        Loose::Float(number) => Some(number as i64),
+        Loose::Text(text) => text.trim().parse().ok(),
+        Loose::Bool(_) | Loose::Other => None,
     })
 }
 
 /// A number, or a string holding one; anything else (and non-finite values) is absent.
 pub(crate) fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
-    let number = match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Number(number) => number.as_f64(),
-        serde_json::Value::String(text) => text.trim().parse().ok(),
-        _ => None,
+    let number = match Loose::deserialize(deserializer)? {
+        Loose::Signed(number) => Some(number as f64),
+        Loose::Unsigned(number) => Some(number as f64),
+        Loose::Float(number) => Some(number),
+        Loose::Text(text) => text.trim().parse().ok(),
+        Loose::Bool(_) | Loose::Other => None,
     };
     Ok(number.filter(|number| number.is_finite()))
 }
 
 /// A bool, or `"true"`/`"false"`; anything else is absent.
 pub(crate) fn lenient_bool<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<bool>, D::Error> {
-    Ok(match serde_json::Value::deserialize(deserializer)? {
-        serde_json::Value::Bool(flag) => Some(flag),
-        serde_json::Value::String(text) => text.parse().ok(),
+    Ok(match Loose::deserialize(deserializer)? {
+        Loose::Bool(flag) => Some(flag),
+        Loose::Text(text) => text.parse().ok(),
         _ => None,
     })
 }

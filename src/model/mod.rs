@@ -22,7 +22,7 @@ mod recording_json;
 pub mod session;
 pub mod verdict;
 
-pub use chunk::{RecordingChunk, SessionEndRecord};
+pub use chunk::{ChunkHeader, RecordingChunk, SessionEndRecord};
 pub use duration::ProtoDuration;
 pub use enums::{CommandCategory, NeedsReviewReason, RiskLevel, SummaryState, ThreatCategory};
 pub use kind::SessionKind;

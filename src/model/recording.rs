@@ -5,10 +5,13 @@
 //! with a string `event` type, and a `print` event's `data` must be valid base64. Unknown event
 //! types are kept as [`EventBody::Other`] and ignored by analysis, never an error.
 
-use super::lenient::{lenient_bool, lenient_f64, lenient_i64, lenient_string, lenient_string_map, lenient_strings};
+use super::lenient::{
+    lenient_bool, lenient_f64, lenient_i64, lenient_string, lenient_string_map, lenient_strings, lenient_text,
+};
 use base64::Engine;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// Why one recorded event could not be decoded.
@@ -193,12 +196,27 @@ impl RecordingEvent {
         wire.into_event(raw)
     }
 
+    /// Checks that [`Self::from_json_slice`] would decode `bytes`, without keeping the event;
+    /// a `print` event's data is decoded into `scratch`, which is reused across calls.
+    pub(crate) fn check_json_slice(bytes: &[u8], scratch: &mut Vec<u8>) -> Result<(), RecordingEventError> {
+        let wire: WireEvent = serde_json::from_slice(bytes)?;
+        if wire.event == "print"
+            && let Some(encoded) = &wire.data
+        {
+            scratch.clear();
+            base64::engine::general_purpose::STANDARD
+                .decode_vec(encoded.as_bytes(), scratch)
+                .map_err(RecordingEventError::PrintData)?;
+        }
+        Ok(())
+    }
+
     /// Decodes one event from an already parsed JSON value.
     pub fn from_json_value(value: serde_json::Value) -> Result<Self, RecordingEventError> {
         let keep_raw =
             matches!(value.get("event").and_then(|event| event.as_str()), Some("session.end" | "db.session.end"));
         let raw = keep_raw.then(|| value.clone());
-        let wire: WireEvent = serde_json::from_value(value)?;
+        let wire = WireEvent::deserialize(value)?;
         wire.into_event(raw)
     }
 
@@ -229,7 +247,7 @@ fn parse_time(text: Option<String>) -> Option<DateTime<Utc>> {
 
 /// The flat wire shape: every field any known event type carries, all optional and lenient.
 #[derive(Deserialize)]
-struct WireEvent {
+struct WireEvent<'a> {
     event: String,
     #[serde(default, deserialize_with = "lenient_string")]
     code: Option<String>,
@@ -305,8 +323,8 @@ struct WireEvent {
     success: Option<bool>,
     #[serde(default, deserialize_with = "lenient_string")]
     error: Option<String>,
-    #[serde(default, deserialize_with = "lenient_string")]
-    data: Option<String>,
+    #[serde(default, borrow, deserialize_with = "lenient_text")]
+    data: Option<Cow<'a, str>>,
     #[serde(default, deserialize_with = "lenient_f64")]
     ms: Option<f64>,
     #[serde(default, deserialize_with = "lenient_i64")]
@@ -357,7 +375,7 @@ struct WireEvent {
     response_code: Option<i64>,
 }
 
-impl WireEvent {
+impl WireEvent<'_> {
     fn into_event(self, raw: Option<serde_json::Value>) -> Result<RecordingEvent, RecordingEventError> {
         let size = self.size.as_deref().and_then(parse_size);
         let body = match self.event.as_str() {
@@ -365,7 +383,7 @@ impl WireEvent {
             "print" => {
                 let data = match &self.data {
                     Some(encoded) => base64::engine::general_purpose::STANDARD
-                        .decode(encoded)
+                        .decode(encoded.as_bytes())
                         .map_err(RecordingEventError::PrintData)?,
                     None => Vec::new(),
                 };

@@ -8,7 +8,7 @@ use super::avro::{self, AvroError};
 use super::registry::{RegistryError, SchemaRegistry};
 use crate::config::InputEncoding;
 use crate::model::chunk::RecordError;
-use crate::model::{RecordingChunk, SessionEndRecord};
+use crate::model::{ChunkHeader, RecordingChunk, SessionEndRecord};
 
 /// Which input topic a record came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,8 +22,9 @@ pub enum InputTopic {
 /// A decoded input record, with the JSON form kept in the store.
 #[derive(Debug)]
 pub enum Decoded {
-    /// A recording chunk.
-    Chunk { chunk: RecordingChunk, json: Vec<u8> },
+    /// A recording chunk: checked in full, but only its header is kept (the events are decoded
+    /// again from `json` when the session is judged).
+    Chunk { chunk: ChunkHeader, json: Vec<u8> },
     /// A session end.
     End { end: Box<SessionEndRecord>, json: String },
 }
@@ -149,7 +150,7 @@ impl Decoder {
 fn decode_json(topic: InputTopic, payload: &[u8]) -> Result<Decoded, DecodeError> {
     match topic {
         InputTopic::Chunks => {
-            let chunk = RecordingChunk::from_json_slice(payload)?;
+            let chunk = RecordingChunk::check_json_slice(payload)?;
             Ok(Decoded::Chunk { chunk, json: payload.to_vec() })
         }
         InputTopic::Ends => {
