@@ -6,6 +6,7 @@
 //! carries examples, and [`RuleSet::check_examples`] (run by the test suite) proves each rule
 //! matches what it should and nothing it should not.
 
+mod index;
 pub mod pack;
 
 use super::attack;
@@ -124,50 +125,9 @@ pub struct Hit {
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
-    /// Every `line` pattern of every rule in one set, so an entry's texts are scanned once
-    /// instead of once per rule (built on first use).
-    line_index: std::sync::OnceLock<Option<LineIndex>>,
-}
-
-/// The `line` patterns of all rules, and which rule and matcher each belongs to.
-#[derive(Debug)]
-struct LineIndex {
-    set: regex::RegexSet,
-    owners: Vec<(usize, usize)>,
-}
-
-impl LineIndex {
-    /// The index, or `None` when the combined set is too large to compile (rules are then
-    /// matched one by one: slower, same results).
-    fn build(rules: &[Rule]) -> Option<Self> {
-        let mut patterns = Vec::new();
-        let mut owners = Vec::new();
-        for (rule_index, rule) in rules.iter().enumerate() {
-            for (matcher_index, matcher) in rule.shell.iter().enumerate() {
-                for regex in &matcher.line {
-                    patterns.push(regex.as_str().to_string());
-                    owners.push((rule_index, matcher_index));
-                }
-            }
-        }
-        let set = regex::RegexSetBuilder::new(&patterns)
-            .size_limit(256 * 1024 * 1024)
-            .dfa_size_limit(64 * 1024 * 1024)
-            .build()
-            .ok()?;
-        Some(LineIndex { set, owners })
-    }
-
-    /// The (rule, matcher) pairs whose `line` condition holds for any of `texts`.
-    fn hits(&self, texts: impl Iterator<Item = impl AsRef<str>>) -> std::collections::HashSet<(usize, usize)> {
-        let mut hits = std::collections::HashSet::new();
-        for text in texts {
-            for pattern in self.set.matches(text.as_ref()).iter() {
-                hits.insert(self.owners[pattern]);
-            }
-        }
-        hits
-    }
+    /// Which rules can apply to an entry, and all rules' `line` and `command` patterns in one
+    /// set each (built on first use).
+    index: std::sync::OnceLock<index::RuleIndex>,
 }
 
 impl RuleSet {
@@ -205,22 +165,24 @@ impl RuleSet {
         self.add_yaml(&file, &text)
     }
 
-    /// The rules that match a target.
+    /// The rules that match a target, in rule order.
     pub fn evaluate(&self, target: &Target<'_>) -> Vec<Hit> {
-        let line_index = self.line_index.get_or_init(|| LineIndex::build(&self.rules)).as_ref();
-        let line_hits = line_index
-            .map(|index| index.hits(std::iter::once(target.line).chain(target.revealed.iter().map(String::as_str))));
+        let index = self.index.get_or_init(|| index::RuleIndex::build(&self.rules));
+        let line_holds = index.line_holds(target);
+        let command_holds = index.command_holds(target);
         let mut hits = Vec::new();
-        for (index, rule) in self.rules.iter().enumerate() {
-            if !rule.could_match(target) {
-                continue;
-            }
-            let matched = match &line_hits {
-                Some(line_hits) => rule.matches_with(target, &|matcher| line_hits.contains(&(index, matcher))),
-                None => rule.matches(target),
+        for rule_index in index.candidates(target, line_holds.as_ref(), command_holds.as_deref()) {
+            let rule = &self.rules[rule_index];
+            let line = |matcher: usize| match &line_holds {
+                Some(holds) => holds.contains(&(rule_index, matcher)),
+                None => rule.line_holds(matcher, target),
             };
-            if let Some(evidence) = matched {
-                hits.push(Hit { rule: index, evidence });
+            let command = |matcher: usize, command: usize| match &command_holds {
+                Some(holds) => holds[command].contains(&(rule_index, matcher)),
+                None => rule.command_holds(matcher, &target.commands[command]),
+            };
+            if let Some(evidence) = rule.matches_with(target, &line, &command) {
+                hits.push(Hit { rule: rule_index, evidence });
             }
         }
         hits
@@ -252,25 +214,33 @@ impl RuleSet {
 }
 
 /// Whether a rule matches an example, trying it as a command line, a query (PostgreSQL and
-/// MySQL) and a Kubernetes request. An example may carry output after a line `#output`.
+/// MySQL) and a Kubernetes request.
 fn example_matches(rule: &Rule, example: &str) -> bool {
+    let mut matched = false;
+    for protocol in ["postgres", "mysql"] {
+        example_target(example, protocol, &mut |target| matched |= rule.matches(target).is_some());
+    }
+    matched
+}
+
+/// Calls `with` on the target an example makes, its query read as `protocol`. An example may
+/// carry output after a line `#output`.
+fn example_target(example: &str, protocol: &str, with: &mut dyn FnMut(&Target<'_>)) {
     let (line, output) = example.split_once("\n#output\n").unwrap_or((example, ""));
     let mut variables = Variables::default();
     let understood = understand(line, &mut variables);
     let kube = understand_request(line);
-    ["postgres", "mysql"].iter().any(|protocol| {
-        let sql = understand_query(line, protocol);
-        let revealed = understood.revealed();
-        let target = Target {
-            line,
-            revealed: &revealed,
-            commands: &understood.commands,
-            sql: Some(&sql),
-            kube: kube.as_ref(),
-            output,
-        };
-        rule.matches(&target).is_some()
-    })
+    let sql = understand_query(line, protocol);
+    let revealed = understood.revealed();
+    let target = Target {
+        line,
+        revealed: &revealed,
+        commands: &understood.commands,
+        sql: Some(&sql),
+        kube: kube.as_ref(),
+        output,
+    };
+    with(&target);
 }
 
 fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
@@ -398,7 +368,9 @@ impl CompiledShell {
             && self.wrapper.is_empty())
     }
 
-    fn matches_command(&self, command: &SimpleCommand) -> bool {
+    /// Whether the matcher's command conditions hold for `command`; `command_holds` answers
+    /// its `command` patterns.
+    fn matches_command(&self, command: &SimpleCommand, command_holds: &dyn Fn() -> bool) -> bool {
         let any_arg =
             |regexes: &[Regex]| command.args.iter().any(|arg| regexes.iter().any(|regex| regex.is_match(arg)));
         (self.program.is_empty() || self.program.contains(&command.program))
@@ -414,10 +386,7 @@ impl CompiledShell {
                     (to_file || matches!(redirect.operator.as_str(), ">" | ">>" | ">|" | "&>" | "&>>"))
                         && self.redirect.iter().any(|regex| regex.is_match(&redirect.target))
                 }))
-            && (self.command.is_empty() || {
-                let text = command.text();
-                self.command.iter().any(|regex| regex.is_match(&text))
-            })
+            && (self.command.is_empty() || command_holds())
             && (self.piped_to.is_empty() || command.piped_to.iter().any(|program| self.piped_to.contains(program)))
             && (self.piped_from.is_empty()
                 || command.piped_from.iter().any(|program| self.piped_from.contains(program)))
@@ -425,8 +394,9 @@ impl CompiledShell {
     }
 
     /// The evidence when the matcher holds; `line_holds` says whether its `line` condition
-    /// holds (answered from the rule set's combined index).
-    fn matches(&self, target: &Target<'_>, line_holds: bool) -> Option<String> {
+    /// holds and `command_holds(i)` whether its `command` patterns match the target's command
+    /// `i` (both answered from the rule set's index, or pattern by pattern).
+    fn matches(&self, target: &Target<'_>, line_holds: bool, command_holds: &dyn Fn(usize) -> bool) -> Option<String> {
         if !self.line.is_empty() && !line_holds {
             return None;
         }
@@ -436,7 +406,12 @@ impl CompiledShell {
         if !self.has_command_conditions() {
             return Some(target.line.to_string());
         }
-        target.commands.iter().find(|command| self.matches_command(command)).map(SimpleCommand::text)
+        target
+            .commands
+            .iter()
+            .enumerate()
+            .find(|(index, command)| self.matches_command(command, &|| command_holds(*index)))
+            .map(|(_, command)| command.text())
     }
 }
 
@@ -479,33 +454,39 @@ fn compile_kube(matcher: &KubeMatch) -> Result<CompiledKube, String> {
 }
 
 impl Rule {
-    /// A cheap pre-check: false when no matcher can hold (a shell matcher's programs are not
-    /// among the target's, a SQL or Kubernetes matcher has nothing to look at).
-    fn could_match(&self, target: &Target<'_>) -> bool {
-        let shell_possible = self.shell.iter().any(|matcher| {
-            matcher.program.is_empty()
-                || target.commands.iter().any(|command| matcher.program.contains(&command.program))
-        });
-        shell_possible || (self.sql.is_some() && target.sql.is_some()) || (self.kube.is_some() && target.kube.is_some())
+    /// Whether matcher `matcher`'s `line` patterns match the target's line or a revealed text.
+    fn line_holds(&self, matcher: usize, target: &Target<'_>) -> bool {
+        self.shell[matcher]
+            .line
+            .iter()
+            .any(|regex| regex.is_match(target.line) || target.revealed.iter().any(|text| regex.is_match(text)))
     }
 
-    /// The evidence when the rule matches the target.
+    /// Whether matcher `matcher`'s `command` patterns match `command`'s text.
+    fn command_holds(&self, matcher: usize, command: &SimpleCommand) -> bool {
+        let text = command.text();
+        self.shell[matcher].command.iter().any(|regex| regex.is_match(&text))
+    }
+
+    /// The evidence when the rule matches the target, trying its patterns one by one.
     pub fn matches(&self, target: &Target<'_>) -> Option<String> {
-        let line_holds = |matcher: usize| {
-            self.shell[matcher]
-                .line
-                .iter()
-                .any(|regex| regex.is_match(target.line) || target.revealed.iter().any(|text| regex.is_match(text)))
-        };
-        self.matches_with(target, &line_holds)
+        let line = |matcher: usize| self.line_holds(matcher, target);
+        let command = |matcher: usize, command: usize| self.command_holds(matcher, &target.commands[command]);
+        self.matches_with(target, &line, &command)
     }
 
-    /// As [`Self::matches`], with `line_holds(matcher)` answering the `line` conditions.
-    fn matches_with(&self, target: &Target<'_>, line_holds: &dyn Fn(usize) -> bool) -> Option<String> {
+    /// As [`Self::matches`], with `line_holds(matcher)` answering the `line` conditions and
+    /// `command_holds(matcher, command)` the `command` patterns.
+    fn matches_with(
+        &self,
+        target: &Target<'_>,
+        line_holds: &dyn Fn(usize) -> bool,
+        command_holds: &dyn Fn(usize, usize) -> bool,
+    ) -> Option<String> {
         for (index, matcher) in self.shell.iter().enumerate() {
             // Only ask about the line when the matcher has a line condition.
             let holds = matcher.line.is_empty() || line_holds(index);
-            if let Some(evidence) = matcher.matches(target, holds) {
+            if let Some(evidence) = matcher.matches(target, holds, &|command| command_holds(index, command)) {
                 return Some(evidence);
             }
         }

@@ -1,0 +1,190 @@
+//! The rule set's index: which rules can apply to an entry, and every rule's `line` and
+//! `command` patterns combined into one regex set each, so an entry is scanned once per kind of
+//! pattern instead of once per rule.
+//!
+//! Guarantees: [`RuleIndex`] only narrows the work; evaluating with it gives the same hits, in
+//! the same order, as matching every rule one by one ([`super::Rule::matches`]). The test
+//! below checks that on every example of every bundled rule.
+
+use super::{Rule, Target};
+use std::collections::HashMap;
+
+/// Which rules to try for an entry, and the combined pattern sets.
+#[derive(Debug)]
+pub(super) struct RuleIndex {
+    /// Rules with a shell matcher for a program, by program.
+    by_program: HashMap<String, Vec<usize>>,
+    /// Rules with a shell matcher for any program that no pattern set gates (output, redirect,
+    /// wrapper, argument conditions): tried on every entry. A matcher for any program with a
+    /// `line` or `command` condition can only hold when that condition does, so its rule is
+    /// tried only when the pattern set says so.
+    any_program: Vec<usize>,
+    /// Rules with a SQL matcher.
+    sql: Vec<usize>,
+    /// Rules with a Kubernetes matcher.
+    kube: Vec<usize>,
+    /// Every `line` pattern; `None` when the set is too large to compile.
+    line: Option<PatternSet>,
+    /// Every `command` pattern; `None` when the set is too large to compile.
+    command: Option<PatternSet>,
+}
+
+/// Patterns of many matchers in one set, and which (rule, matcher) each belongs to.
+#[derive(Debug)]
+struct PatternSet {
+    set: regex::RegexSet,
+    owners: Vec<(usize, usize)>,
+}
+
+/// The (rule, matcher) pairs whose condition holds, sorted.
+#[derive(Debug, Default)]
+pub(super) struct Holds(Vec<(usize, usize)>);
+
+impl Holds {
+    pub(super) fn contains(&self, pair: &(usize, usize)) -> bool {
+        self.0.binary_search(pair).is_ok()
+    }
+
+    fn rules(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().map(|(rule, _)| *rule)
+    }
+}
+
+impl PatternSet {
+    /// The set, or `None` when it is too large to compile (the patterns are then matched one by
+    /// one: slower, same results).
+    fn build(rules: &[Rule], patterns_of: impl Fn(&super::CompiledShell) -> &[regex::Regex]) -> Option<Self> {
+        let mut patterns = Vec::new();
+        let mut owners = Vec::new();
+        for (rule_index, rule) in rules.iter().enumerate() {
+            for (matcher_index, matcher) in rule.shell.iter().enumerate() {
+                for regex in patterns_of(matcher) {
+                    patterns.push(regex.as_str().to_string());
+                    owners.push((rule_index, matcher_index));
+                }
+            }
+        }
+        let set = regex::RegexSetBuilder::new(&patterns)
+            .size_limit(256 * 1024 * 1024)
+            .dfa_size_limit(64 * 1024 * 1024)
+            .build()
+            .ok()?;
+        Some(PatternSet { set, owners })
+    }
+
+    fn holds<'t>(&self, texts: impl Iterator<Item = &'t str>) -> Holds {
+        let mut holds = Vec::new();
+        for text in texts {
+            holds.extend(self.set.matches(text).iter().map(|pattern| self.owners[pattern]));
+        }
+        holds.sort_unstable();
+        holds.dedup();
+        Holds(holds)
+    }
+}
+
+impl RuleIndex {
+    pub(super) fn build(rules: &[Rule]) -> Self {
+        let mut index = RuleIndex {
+            by_program: HashMap::new(),
+            any_program: Vec::new(),
+            sql: Vec::new(),
+            kube: Vec::new(),
+            line: PatternSet::build(rules, |matcher| &matcher.line),
+            command: PatternSet::build(rules, |matcher| &matcher.command),
+        };
+        for (rule_index, rule) in rules.iter().enumerate() {
+            for matcher in &rule.shell {
+                let gated = (!matcher.line.is_empty() && index.line.is_some())
+                    || (!matcher.command.is_empty() && index.command.is_some());
+                if matcher.program.is_empty() && !gated {
+                    index.any_program.push(rule_index);
+                }
+                for program in &matcher.program {
+                    index.by_program.entry(program.clone()).or_default().push(rule_index);
+                }
+            }
+            if rule.sql.is_some() {
+                index.sql.push(rule_index);
+            }
+            if rule.kube.is_some() {
+                index.kube.push(rule_index);
+            }
+        }
+        index
+    }
+
+    /// The rules that could match `target`, in rule order: every rule whose program the
+    /// target runs, whose `line` or `command` patterns matched (`line_holds`, `command_holds`),
+    /// that has a matcher for any program no pattern set gates, or that has a SQL or Kubernetes
+    /// matcher the target offers something to. Any other rule cannot match.
+    pub(super) fn candidates(
+        &self,
+        target: &Target<'_>,
+        line_holds: Option<&Holds>,
+        command_holds: Option<&[Holds]>,
+    ) -> Vec<usize> {
+        let mut candidates = self.any_program.clone();
+        candidates.extend(line_holds.into_iter().flat_map(Holds::rules));
+        candidates.extend(command_holds.into_iter().flatten().flat_map(Holds::rules));
+        for command in target.commands {
+            if let Some(rules) = self.by_program.get(&command.program) {
+                candidates.extend_from_slice(rules);
+            }
+        }
+        if target.sql.is_some() {
+            candidates.extend_from_slice(&self.sql);
+        }
+        if target.kube.is_some() {
+            candidates.extend_from_slice(&self.kube);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        candidates
+    }
+
+    /// The matchers whose `line` condition holds for the entry's line or a revealed text.
+    pub(super) fn line_holds(&self, target: &Target<'_>) -> Option<Holds> {
+        let texts = std::iter::once(target.line).chain(target.revealed.iter().map(String::as_str));
+        self.line.as_ref().map(|set| set.holds(texts))
+    }
+
+    /// Per command of the entry, the matchers whose `command` condition holds for it.
+    pub(super) fn command_holds(&self, target: &Target<'_>) -> Option<Vec<Holds>> {
+        let set = self.command.as_ref()?;
+        Some(target.commands.iter().map(|command| set.holds(std::iter::once(command.text().as_str()))).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RuleSet, example_target};
+
+    /// Every example of every bundled rule, judged by the whole set: the index must find the
+    /// same rules with the same evidence as trying each rule on its own.
+    #[test]
+    fn indexed_evaluation_equals_rule_by_rule() {
+        let rules = RuleSet::bundled().unwrap();
+        let mut compared = 0;
+        for rule in &rules.rules {
+            for example in rule.examples.matching.iter().chain(&rule.examples.no_match) {
+                for protocol in ["postgres", "mysql"] {
+                    example_target(example, protocol, &mut |target| {
+                        let indexed = rules.evaluate(target);
+                        let one_by_one: Vec<_> = rules
+                            .rules
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(index, rule)| {
+                                rule.matches(target).map(|evidence| super::super::Hit { rule: index, evidence })
+                            })
+                            .collect();
+                        assert_eq!(indexed, one_by_one, "example {example:?} ({protocol})");
+                        compared += 1;
+                    });
+                }
+            }
+        }
+        assert!(compared > 1000, "only {compared} examples compared");
+    }
+}
