@@ -15,7 +15,8 @@
 //! ```
 //!
 //! `sightline run` is the release binary Cargo built for this bench
-//! (`CARGO_BIN_EXE_sightline`), a separate process so its RSS is its own.
+//! (`CARGO_BIN_EXE_sightline`), a separate process so its RSS is its own; `SIGHTLINE_BENCH_BIN`
+//! names another binary instead (to compare two builds on the same workload).
 
 #[path = "pipeline/kafka.rs"]
 mod kafka;
@@ -99,7 +100,8 @@ impl Run {
         );
         let path = dir.join("bench.toml");
         std::fs::write(&path, config).unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_sightline"))
+        let binary = std::env::var("SIGHTLINE_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_sightline").into());
+        let child = Command::new(binary)
             .args(["run", "--config"])
             .arg(&path)
             .stdout(Stdio::null())

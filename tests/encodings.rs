@@ -9,7 +9,7 @@
 
 use serde_json::Value;
 use sightline::analyze::detect::RuleDetector;
-use sightline::sink::encode::{Encoding, EnvelopeConfig, Record, encode};
+use sightline::sink::encode::{Encoding, EnvelopeConfig, Record, encode, json_bytes};
 use sightline::verdict::audit::audit_events;
 use std::path::Path;
 
@@ -57,6 +57,23 @@ fn golden(name: &str, actual: &Value) {
 #[test]
 fn json_golden() {
     golden("json", &encoded(Encoding::Json));
+}
+
+/// The pipeline's fast path (bytes straight from the structs) carries the same JSON as the
+/// `Value` the other encodings and the size guard work on.
+#[test]
+fn json_bytes_equal_the_json_encoding() {
+    let verdict = verdict();
+    let events = audit_events(&verdict);
+    assert!(!events.is_empty());
+    let records = std::iter::once(Record::Verdict(&verdict)).chain(events.iter().map(Record::Audit));
+    for record in records {
+        let bytes = json_bytes(&record).unwrap();
+        let parsed: Value = serde_json::from_slice(&bytes).unwrap();
+        let value = encode(&record, Encoding::Json, &envelope());
+        assert_eq!(parsed, value);
+        assert_eq!(bytes.len(), serde_json::to_vec(&value).unwrap().len());
+    }
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use crate::analyze::Detector;
 use crate::assemble::{CloseReason, SessionState, build_session};
 use crate::sink::avro::AvroEncoder;
-use crate::sink::encode::{Encoding, EnvelopeConfig, Record, encode};
+use crate::sink::encode::{Encoding, EnvelopeConfig, Record, encode, json_bytes};
 use crate::sink::kafka::{OutgoingRecord, RECORD_ID_HEADER, RECORD_KIND_HEADER};
 use crate::sink::size_guard::{Trimmed, fit};
 use crate::verdict::audit::audit_events;
@@ -87,6 +87,14 @@ impl OutputTopics {
             (None, true) => *verdict_format,
             (None, false) => *audit_format,
         };
+        if self.avro.is_none() && format == Encoding::Json {
+            // The common case: serialize once, and only build a `Value` to trim when too big.
+            if let Ok(payload) = json_bytes(&record)
+                && payload.len() <= self.max_record_bytes
+            {
+                return Ok((payload, "application/json", None));
+            }
+        }
         let mut value = encode(&record, format, envelope);
         let trimmed = fit(&mut value, self.max_record_bytes);
         let trimmed = trimmed.any().then_some(trimmed);

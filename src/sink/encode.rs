@@ -167,6 +167,16 @@ impl Record<'_> {
     }
 }
 
+/// A record encoded as [`Encoding::Json`], serialized straight to bytes: the same content as
+/// `serde_json::to_vec(&encode(record, Encoding::Json, _))`, in the struct's field order, without
+/// building the `Value` tree.
+pub fn json_bytes(record: &Record<'_>) -> serde_json::Result<Vec<u8>> {
+    match record {
+        Record::Verdict(verdict) => serde_json::to_vec(verdict),
+        Record::Audit(event) => serde_json::to_vec(event),
+    }
+}
+
 /// Encodes a record.
 pub fn encode(record: &Record<'_>, encoding: Encoding, envelope: &EnvelopeConfig) -> Value {
     match encoding {
