@@ -53,6 +53,15 @@ impl Cell {
         self.attrs = a;
     }
 
+    /// Sightline patch: [`Self::set`] for a printable ASCII byte (one byte,
+    /// narrow, so no width lookup).
+    pub(crate) fn set_ascii(&mut self, b: u8, a: crate::attrs::Attrs) {
+        debug_assert!((b' '..=b'~').contains(&b));
+        self.contents[0] = b;
+        self.len = 1;
+        self.attrs = a;
+    }
+
     pub(crate) fn append(&mut self, c: char) {
         let len = self.len();
         if len >= CONTENT_BYTES - 4 {

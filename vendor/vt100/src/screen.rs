@@ -1066,6 +1066,29 @@ impl<CB: crate::Callbacks> WrappedScreen<CB> {
     }
 
     pub fn text(&mut self, c: char) {
+        // Sightline patch: printable ASCII with room left in the row, written over a narrow
+        // cell that does not follow a wide one. The general path below then only sets the cell,
+        // remembers the character and moves right (no width lookup, no wrap, no cleanup); this
+        // is the bulk of command output.
+        if (' '..='~').contains(&c) {
+            let screen = &mut self.screen;
+            let attrs = screen.attrs;
+            let pos = screen.grid().pos();
+            if pos.col < screen.grid().size().cols() {
+                if let Some(row) = screen.grid_mut().drawing_row_mut(pos.row) {
+                    let after_wide =
+                        pos.col > 0 && row.get(pos.col - 1).is_some_and(crate::Cell::is_wide);
+                    if let Some(cell) = row.get_mut(pos.col) {
+                        if !after_wide && !cell.is_wide() {
+                            cell.set_ascii(c as u8, attrs);
+                            screen.last_char = Some(c);
+                            screen.grid_mut().col_inc(1);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
         let screen = &mut self.screen;
         let pos = screen.grid().pos();
         let attrs = screen.attrs;
