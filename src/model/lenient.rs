@@ -12,9 +12,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Any JSON value, with only scalars kept.
-enum Loose {
-    Text(String),
+/// Any JSON value, with only scalars kept; a string without escapes is borrowed from the input.
+enum Loose<'de> {
+    Text(Cow<'de, str>),
     Signed(i64),
     Unsigned(u64),
     Float(f64),
@@ -23,7 +23,7 @@ enum Loose {
     Other,
 }
 
-impl<'de> Deserialize<'de> for Loose {
+impl<'de> Deserialize<'de> for Loose<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(LooseVisitor)
     }
@@ -32,43 +32,46 @@ impl<'de> Deserialize<'de> for Loose {
 struct LooseVisitor;
 
 impl<'de> Visitor<'de> for LooseVisitor {
-    type Value = Loose;
+    type Value = Loose<'de>;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("any JSON value")
     }
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Loose, E> {
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Loose<'de>, E> {
         Ok(Loose::Bool(value))
     }
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Loose, E> {
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Loose<'de>, E> {
         Ok(Loose::Signed(value))
     }
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Loose, E> {
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Loose<'de>, E> {
         Ok(Loose::Unsigned(value))
     }
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Loose, E> {
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Loose<'de>, E> {
         Ok(Loose::Float(value))
     }
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Loose, E> {
-        Ok(Loose::Text(value.to_owned()))
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Loose<'de>, E> {
+        Ok(Loose::Text(Cow::Borrowed(value)))
     }
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Loose, E> {
-        Ok(Loose::Text(value))
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Loose<'de>, E> {
+        Ok(Loose::Text(Cow::Owned(value.to_owned())))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Loose, E> {
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Loose<'de>, E> {
+        Ok(Loose::Text(Cow::Owned(value)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Loose<'de>, E> {
         Ok(Loose::Other)
     }
-    fn visit_none<E: de::Error>(self) -> Result<Loose, E> {
+    fn visit_none<E: de::Error>(self) -> Result<Loose<'de>, E> {
         Ok(Loose::Other)
     }
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Loose, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Loose<'de>, D::Error> {
         Loose::deserialize(deserializer)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Loose<'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Loose::Other)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Loose, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Loose<'de>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Loose::Other)
     }
@@ -76,72 +79,26 @@ impl<'de> Visitor<'de> for LooseVisitor {
 
 /// A string, or a number/bool written where a string was expected; `null` and others are absent.
 pub(crate) fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    Ok(Loose::deserialize(deserializer)?.into_text())
+    Ok(Loose::deserialize(deserializer)?.into_text().map(Cow::into_owned))
 }
 
 /// As [`lenient_string`], but borrowed from the input when the string has no escapes (a
 /// `print` event's base64 `data`, the bulk of a recording, is then never copied).
 pub(crate) fn lenient_text<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Cow<'de, str>>, D::Error> {
-    deserializer.deserialize_any(TextVisitor)
+    Ok(Loose::deserialize(deserializer)?.into_text())
 }
 
-impl Loose {
-    fn into_text(self) -> Option<String> {
+impl<'de> Loose<'de> {
+    fn into_text(self) -> Option<Cow<'de, str>> {
         match self {
             Loose::Text(text) => Some(text),
-            Loose::Signed(number) => Some(number.to_string()),
-            Loose::Unsigned(number) => Some(number.to_string()),
+            Loose::Signed(number) => Some(number.to_string().into()),
+            Loose::Unsigned(number) => Some(number.to_string().into()),
             // As `serde_json` prints a float (`1.0`, `1e100`).
-            Loose::Float(number) => serde_json::Number::from_f64(number).map(|number| number.to_string()),
-            Loose::Bool(flag) => Some(flag.to_string()),
+            Loose::Float(number) => serde_json::Number::from_f64(number).map(|number| number.to_string().into()),
+            Loose::Bool(flag) => Some(flag.to_string().into()),
             Loose::Other => None,
         }
-    }
-}
-
-struct TextVisitor;
-
-impl<'de> Visitor<'de> for TextVisitor {
-    type Value = Option<Cow<'de, str>>;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Borrowed(value)))
-    }
-    fn visit_str<E: de::Error>(self, value: &str) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(value.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, value: String) -> Result<Self::Value, E> {
-        Ok(Some(Cow::Owned(value)))
-    }
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Self::Value, E> {
-        Ok(Loose::Bool(value).into_text().map(Cow::Owned))
-    }
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Self::Value, E> {
-        Ok(Loose::Signed(value).into_text().map(Cow::Owned))
-    }
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Self::Value, E> {
-        Ok(Loose::Unsigned(value).into_text().map(Cow::Owned))
-    }
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Self::Value, E> {
-        Ok(Loose::Float(value).into_text().map(Cow::Owned))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        deserializer.deserialize_any(TextVisitor)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        LooseVisitor.visit_seq(seq).map(|_| None)
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        LooseVisitor.visit_map(map).map(|_| None)
     }
 }
 
