@@ -1,7 +1,9 @@
 //! What a command printed: captured from the raw output bounded in memory (a head and a tail,
 //! cut with a marker in between), rendered to plain text, and checked for visible failure.
 
+use aho_corasick::AhoCorasick;
 use std::collections::VecDeque;
+use std::sync::OnceLock;
 
 /// Bytes of raw output kept from the start of a command's output.
 const HEAD_LIMIT: usize = 6 * 1024;
@@ -140,6 +142,13 @@ const FAILURE_MARKERS: &[&str] = &[
     "Unknown command",
 ];
 
+/// [`FAILURE_MARKERS`] as one automaton (each output is scanned once, not once per marker).
+fn failure_markers() -> &'static AhoCorasick {
+    static MARKERS: OnceLock<AhoCorasick> = OnceLock::new();
+    // Fifteen short literals: building the automaton cannot fail (covered by tests).
+    MARKERS.get_or_init(|| AhoCorasick::new(FAILURE_MARKERS).expect("failure markers build (tested)"))
+}
+
 /// Line prefixes that mean the command failed.
 const FAILURE_PREFIXES: &[&str] = &["error:", "Error:", "ERROR:", "ERROR ", "fatal:", "FATAL:", "E: ", "psql: error"];
 
@@ -148,12 +157,14 @@ const FAILURE_PREFIXES: &[&str] = &["error:", "Error:", "ERROR:", "ERROR ", "fat
 pub fn failure_lines(output: &str) -> Vec<String> {
     let interrupted = output.trim_end().lines().last().is_some_and(|line| line.trim() == "^C");
     let interrupt = interrupted.then(|| "interrupted (^C)".to_string());
+    // Markers hold no line break: when none is anywhere in the output, no line has one.
+    let markers = failure_markers();
+    let any_marker = markers.is_match(output);
     output
         .lines()
         .map(str::trim)
         .filter(|line| {
-            FAILURE_MARKERS.iter().any(|marker| line.contains(marker))
-                || FAILURE_PREFIXES.iter().any(|prefix| line.starts_with(prefix))
+            (any_marker && markers.is_match(line)) || FAILURE_PREFIXES.iter().any(|prefix| line.starts_with(prefix))
         })
         .map(|line| line.chars().take(300).collect())
         .chain(interrupt)
@@ -190,5 +201,16 @@ mod tests {
         let output = "bash: nosuch: command not found\nok\ncat: /x: No such file or directory\n";
         assert_eq!(failure_lines(output).len(), 2);
         assert!(failure_lines("all good\n0 errors\n").is_empty());
+    }
+
+    #[test]
+    fn every_marker_is_found_in_the_middle_of_a_line_among_others() {
+        for marker in FAILURE_MARKERS {
+            let output = format!("first line\nprefix {marker} suffix\nlast line\n");
+            assert_eq!(failure_lines(&output), vec![format!("prefix {marker} suffix")], "{marker}");
+        }
+        // A marker cut by a line break is not a marker.
+        assert!(failure_lines("command not\nfound\n").is_empty());
+        assert_eq!(failure_lines("ok\nerror: bad flag\n"), vec!["error: bad flag".to_string()]);
     }
 }
