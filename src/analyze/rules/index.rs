@@ -1,6 +1,6 @@
-//! The rule set's index: which rules can apply to an entry, and every rule's `line` and
-//! `command` patterns combined into one regex set each, so an entry is scanned once per kind of
-//! pattern instead of once per rule.
+//! The rule set's index: which rules can apply to an entry, and every rule's `line`, `output`
+//! and `command` patterns combined into one regex set each, so an entry is scanned once per kind
+//! of pattern instead of once per rule.
 //!
 //! Guarantees: [`RuleIndex`] only narrows the work; evaluating with it gives the same hits, in
 //! the same order, as matching every rule one by one ([`super::Rule::matches`]). The test
@@ -14,9 +14,9 @@ use std::collections::HashMap;
 pub(super) struct RuleIndex {
     /// Rules with a shell matcher for a program, by program.
     by_program: HashMap<String, Vec<usize>>,
-    /// Rules with a shell matcher for any program that no pattern set gates (output, redirect,
-    /// wrapper, argument conditions): tried on every entry. A matcher for any program with a
-    /// `line` or `command` condition can only hold when that condition does, so its rule is
+    /// Rules with a shell matcher for any program that no pattern set gates (redirect, wrapper,
+    /// argument conditions): tried on every entry. A matcher for any program with a `line`,
+    /// `output` or `command` condition can only hold when that condition does, so its rule is
     /// tried only when the pattern set says so.
     any_program: Vec<usize>,
     /// Rules with a SQL matcher.
@@ -25,8 +25,22 @@ pub(super) struct RuleIndex {
     kube: Vec<usize>,
     /// Every `line` pattern; `None` when the set is too large to compile.
     line: Option<PatternSet>,
+    /// Every `output` pattern; `None` when the set is too large to compile.
+    output: Option<PatternSet>,
     /// Every `command` pattern; `None` when the set is too large to compile.
     command: Option<PatternSet>,
+}
+
+/// Which (rule, matcher) pairs' pattern conditions hold for one target, per kind of pattern;
+/// `None` for a kind whose set could not be compiled (its patterns are then tried one by one).
+#[derive(Debug)]
+pub(super) struct TargetHolds {
+    /// `line` patterns, against the line and every revealed text.
+    pub(super) line: Option<Holds>,
+    /// `output` patterns, against the output.
+    pub(super) output: Option<Holds>,
+    /// `command` patterns, per command of the target.
+    pub(super) command: Option<Vec<Holds>>,
 }
 
 /// Patterns of many matchers in one set, and which (rule, matcher) each belongs to.
@@ -91,11 +105,13 @@ impl RuleIndex {
             sql: Vec::new(),
             kube: Vec::new(),
             line: PatternSet::build(rules, |matcher| &matcher.line),
+            output: PatternSet::build(rules, |matcher| &matcher.output),
             command: PatternSet::build(rules, |matcher| &matcher.command),
         };
         for (rule_index, rule) in rules.iter().enumerate() {
             for matcher in &rule.shell {
                 let gated = (!matcher.line.is_empty() && index.line.is_some())
+                    || (!matcher.output.is_empty() && index.output.is_some())
                     || (!matcher.command.is_empty() && index.command.is_some());
                 if matcher.program.is_empty() && !gated {
                     index.any_program.push(rule_index);
@@ -115,18 +131,14 @@ impl RuleIndex {
     }
 
     /// The rules that could match `target`, in rule order: every rule whose program the
-    /// target runs, whose `line` or `command` patterns matched (`line_holds`, `command_holds`),
-    /// that has a matcher for any program no pattern set gates, or that has a SQL or Kubernetes
-    /// matcher the target offers something to. Any other rule cannot match.
-    pub(super) fn candidates(
-        &self,
-        target: &Target<'_>,
-        line_holds: Option<&Holds>,
-        command_holds: Option<&[Holds]>,
-    ) -> Vec<usize> {
+    /// target runs, whose `line`, `output` or `command` patterns matched (`holds`), that has a
+    /// matcher for any program no pattern set gates, or that has a SQL or Kubernetes matcher the
+    /// target offers something to. Any other rule cannot match.
+    pub(super) fn candidates(&self, target: &Target<'_>, holds: &TargetHolds) -> Vec<usize> {
         let mut candidates = self.any_program.clone();
-        candidates.extend(line_holds.into_iter().flat_map(Holds::rules));
-        candidates.extend(command_holds.into_iter().flatten().flat_map(Holds::rules));
+        candidates.extend(holds.line.iter().flat_map(Holds::rules));
+        candidates.extend(holds.output.iter().flat_map(Holds::rules));
+        candidates.extend(holds.command.iter().flatten().flat_map(Holds::rules));
         for command in target.commands {
             if let Some(rules) = self.by_program.get(&command.program) {
                 candidates.extend_from_slice(rules);
@@ -143,16 +155,16 @@ impl RuleIndex {
         candidates
     }
 
-    /// The matchers whose `line` condition holds for the entry's line or a revealed text.
-    pub(super) fn line_holds(&self, target: &Target<'_>) -> Option<Holds> {
+    /// The matchers whose pattern conditions hold for the target, by kind of pattern.
+    pub(super) fn holds(&self, target: &Target<'_>) -> TargetHolds {
         let texts = std::iter::once(target.line).chain(target.revealed.iter().map(String::as_str));
-        self.line.as_ref().map(|set| set.holds(texts))
-    }
-
-    /// Per command of the entry, the matchers whose `command` condition holds for it.
-    pub(super) fn command_holds(&self, target: &Target<'_>) -> Option<Vec<Holds>> {
-        let set = self.command.as_ref()?;
-        Some(target.commands.iter().map(|command| set.holds(std::iter::once(command.text().as_str()))).collect())
+        TargetHolds {
+            line: self.line.as_ref().map(|set| set.holds(texts)),
+            output: self.output.as_ref().map(|set| set.holds(std::iter::once(target.output))),
+            command: self.command.as_ref().map(|set| {
+                target.commands.iter().map(|command| set.holds(std::iter::once(command.text().as_str()))).collect()
+            }),
+        }
     }
 }
 

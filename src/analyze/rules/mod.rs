@@ -114,6 +114,15 @@ pub struct Target<'a> {
     pub output: &'a str,
 }
 
+/// Answers to one rule's pattern conditions for one target, by shell matcher index: whether
+/// its `line` patterns match the line or a revealed text, whether its `output` patterns match
+/// the output, and whether its `command` patterns match command `i`.
+struct Conditions<'c> {
+    line: &'c dyn Fn(usize) -> bool,
+    output: &'c dyn Fn(usize) -> bool,
+    command: &'c dyn Fn(usize, usize) -> bool,
+}
+
 /// A rule that matched, with the text that made it match.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hit {
@@ -125,8 +134,8 @@ pub struct Hit {
 #[derive(Debug, Default)]
 pub struct RuleSet {
     pub rules: Vec<Rule>,
-    /// Which rules can apply to an entry, and all rules' `line` and `command` patterns in one
-    /// set each (built on first use).
+    /// Which rules can apply to an entry, and all rules' `line`, `output` and `command`
+    /// patterns in one set each (built on first use).
     index: std::sync::OnceLock<index::RuleIndex>,
 }
 
@@ -168,20 +177,24 @@ impl RuleSet {
     /// The rules that match a target, in rule order.
     pub fn evaluate(&self, target: &Target<'_>) -> Vec<Hit> {
         let index = self.index.get_or_init(|| index::RuleIndex::build(&self.rules));
-        let line_holds = index.line_holds(target);
-        let command_holds = index.command_holds(target);
+        let holds = index.holds(target);
         let mut hits = Vec::new();
-        for rule_index in index.candidates(target, line_holds.as_ref(), command_holds.as_deref()) {
+        for rule_index in index.candidates(target, &holds) {
             let rule = &self.rules[rule_index];
-            let line = |matcher: usize| match &line_holds {
+            let line = |matcher: usize| match &holds.line {
                 Some(holds) => holds.contains(&(rule_index, matcher)),
                 None => rule.line_holds(matcher, target),
             };
-            let command = |matcher: usize, command: usize| match &command_holds {
+            let output = |matcher: usize| match &holds.output {
+                Some(holds) => holds.contains(&(rule_index, matcher)),
+                None => rule.output_holds(matcher, target),
+            };
+            let command = |matcher: usize, command: usize| match &holds.command {
                 Some(holds) => holds[command].contains(&(rule_index, matcher)),
                 None => rule.command_holds(matcher, &target.commands[command]),
             };
-            if let Some(evidence) = rule.matches_with(target, &line, &command) {
+            let conditions = Conditions { line: &line, output: &output, command: &command };
+            if let Some(evidence) = rule.matches_with(target, &conditions) {
                 hits.push(Hit { rule: rule_index, evidence });
             }
         }
@@ -393,14 +406,21 @@ impl CompiledShell {
             && (self.wrapper.is_empty() || command.wrappers.iter().any(|wrapper| self.wrapper.contains(wrapper)))
     }
 
-    /// The evidence when the matcher holds; `line_holds` says whether its `line` condition
-    /// holds and `command_holds(i)` whether its `command` patterns match the target's command
-    /// `i` (both answered from the rule set's index, or pattern by pattern).
-    fn matches(&self, target: &Target<'_>, line_holds: bool, command_holds: &dyn Fn(usize) -> bool) -> Option<String> {
+    /// The evidence when the matcher holds; `line_holds` and `output_holds` say whether its
+    /// `line` and `output` conditions hold, and `command_holds(i)` whether its `command`
+    /// patterns match the target's command `i` (all answered from the rule set's index, or
+    /// pattern by pattern).
+    fn matches(
+        &self,
+        target: &Target<'_>,
+        line_holds: bool,
+        output_holds: bool,
+        command_holds: &dyn Fn(usize) -> bool,
+    ) -> Option<String> {
         if !self.line.is_empty() && !line_holds {
             return None;
         }
-        if !self.output.is_empty() && !self.output.iter().any(|regex| regex.is_match(target.output)) {
+        if !self.output.is_empty() && !output_holds {
             return None;
         }
         if !self.has_command_conditions() {
@@ -462,6 +482,11 @@ impl Rule {
             .any(|regex| regex.is_match(target.line) || target.revealed.iter().any(|text| regex.is_match(text)))
     }
 
+    /// Whether matcher `matcher`'s `output` patterns match the target's output.
+    fn output_holds(&self, matcher: usize, target: &Target<'_>) -> bool {
+        self.shell[matcher].output.iter().any(|regex| regex.is_match(target.output))
+    }
+
     /// Whether matcher `matcher`'s `command` patterns match `command`'s text.
     fn command_holds(&self, matcher: usize, command: &SimpleCommand) -> bool {
         let text = command.text();
@@ -470,23 +495,23 @@ impl Rule {
 
     /// The evidence when the rule matches the target, trying its patterns one by one.
     pub fn matches(&self, target: &Target<'_>) -> Option<String> {
-        let line = |matcher: usize| self.line_holds(matcher, target);
-        let command = |matcher: usize, command: usize| self.command_holds(matcher, &target.commands[command]);
-        self.matches_with(target, &line, &command)
+        let conditions = Conditions {
+            line: &|matcher| self.line_holds(matcher, target),
+            output: &|matcher| self.output_holds(matcher, target),
+            command: &|matcher, command| self.command_holds(matcher, &target.commands[command]),
+        };
+        self.matches_with(target, &conditions)
     }
 
-    /// As [`Self::matches`], with `line_holds(matcher)` answering the `line` conditions and
-    /// `command_holds(matcher, command)` the `command` patterns.
-    fn matches_with(
-        &self,
-        target: &Target<'_>,
-        line_holds: &dyn Fn(usize) -> bool,
-        command_holds: &dyn Fn(usize, usize) -> bool,
-    ) -> Option<String> {
+    /// As [`Self::matches`], with the pattern conditions answered by `conditions`.
+    fn matches_with(&self, target: &Target<'_>, conditions: &Conditions<'_>) -> Option<String> {
         for (index, matcher) in self.shell.iter().enumerate() {
-            // Only ask about the line when the matcher has a line condition.
-            let holds = matcher.line.is_empty() || line_holds(index);
-            if let Some(evidence) = matcher.matches(target, holds, &|command| command_holds(index, command)) {
+            // Only ask about the line and the output when the matcher has such a condition.
+            let line = matcher.line.is_empty() || (conditions.line)(index);
+            let output = matcher.output.is_empty() || (conditions.output)(index);
+            if let Some(evidence) =
+                matcher.matches(target, line, output, &|command| (conditions.command)(index, command))
+            {
                 return Some(evidence);
             }
         }
