@@ -65,6 +65,21 @@ fn invalid_packs_name_the_file_and_rule() {
 }
 
 #[test]
+fn every_bundled_pattern_compiles_and_a_too_large_one_is_named() {
+    RuleSet::bundled().unwrap().compile_all().unwrap();
+    // Valid syntax loads; the compiled-size limit is found when the patterns are compiled.
+    let mut rules = RuleSet::default();
+    rules
+        .add_yaml(
+            "big.yaml",
+            &GOOD_RULE.replace("program: [cat]", "program: [cat]\n      argument: ['\\w{5000}\\w{5000}']"),
+        )
+        .unwrap();
+    let error = rules.compile_all().unwrap_err().to_string();
+    assert!(error.contains("big.yaml: rule test.good: invalid pattern") && error.contains("too large"), "{error}");
+}
+
+#[test]
 fn redirects_to_files_and_kubernetes_names_can_be_matched() {
     let mut rules = RuleSet::default();
     rules

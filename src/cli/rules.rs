@@ -43,6 +43,7 @@ pub fn run(command: RulesCommand) -> anyhow::Result<ExitCode> {
     match command {
         RulesCommand::Check { files, no_bundled } => {
             let detector = RuleDetector::with_packs(!no_bundled, &files).context("loading rule packs")?;
+            detector.rules().compile_all().context("compiling rule patterns")?;
             let failures = detector.rules().check_examples();
             for failure in &failures {
                 println!("FAIL {failure}");

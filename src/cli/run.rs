@@ -43,6 +43,9 @@ pub fn init_logging(config: &Config) {
 
 fn load_detector(config: &Config) -> anyhow::Result<Arc<dyn Detector>> {
     let detector = RuleDetector::with_packs(config.rules.bundled, &config.rules.files).context("loading rule packs")?;
+    // A long-running service compiles every pattern at start: a pattern that cannot be
+    // compiled stops it here, and the first sessions are not slowed down.
+    detector.rules().compile_all().context("compiling rule patterns")?;
     Ok(Arc::new(detector))
 }
 

@@ -67,7 +67,7 @@ impl Holds {
 impl PatternSet {
     /// The set, or `None` when it is too large to compile (the patterns are then matched one by
     /// one: slower, same results).
-    fn build(rules: &[Rule], patterns_of: impl Fn(&super::CompiledShell) -> &[regex::Regex]) -> Option<Self> {
+    fn build(rules: &[Rule], patterns_of: impl Fn(&super::CompiledShell) -> &[super::Pattern]) -> Option<Self> {
         let mut patterns = Vec::new();
         let mut owners = Vec::new();
         for (rule_index, rule) in rules.iter().enumerate() {

@@ -2,12 +2,14 @@
 //! plus users' own files from config), validated at load, evaluated against each timeline
 //! entry's commands, query or Kubernetes request.
 //!
-//! Guarantees: a pack that loads has only valid patterns and known ATT&CK IDs; every rule
+//! Guarantees: a pack that loads has only valid patterns (checked at load, compiled when first
+//! needed: see [`pattern`]) and known ATT&CK IDs; every rule
 //! carries examples, and [`RuleSet::check_examples`] (run by the test suite) proves each rule
 //! matches what it should and nothing it should not.
 
 mod index;
 pub mod pack;
+mod pattern;
 
 use super::attack;
 use super::kube::{KubeView, understand_request};
@@ -15,7 +17,7 @@ use super::shell::{SimpleCommand, Variables, understand};
 use super::sql::{SqlView, understand_query};
 use crate::model::{CommandCategory, RiskLevel};
 use pack::{BOOLEAN_FLAGS, Examples, KubeMatch, RuleFile, RuleSpec, ShellMatch, SqlMatch};
-use regex::Regex;
+use pattern::Pattern;
 use std::path::Path;
 
 /// The rule packs shipped with Sightline (`rules/*.yaml`).
@@ -76,26 +78,26 @@ pub struct Rule {
 #[derive(Debug, Default)]
 struct CompiledShell {
     program: Vec<String>,
-    argument: Vec<Regex>,
-    all_arguments: Vec<Regex>,
-    not_argument: Vec<Regex>,
-    redirect: Vec<Regex>,
-    command: Vec<Regex>,
+    argument: Vec<Pattern>,
+    all_arguments: Vec<Pattern>,
+    not_argument: Vec<Pattern>,
+    redirect: Vec<Pattern>,
+    command: Vec<Pattern>,
     piped_to: Vec<String>,
     piped_from: Vec<String>,
     wrapper: Vec<String>,
-    line: Vec<Regex>,
-    output: Vec<Regex>,
+    line: Vec<Pattern>,
+    output: Vec<Pattern>,
 }
 
 #[derive(Debug, Default)]
 struct CompiledSql {
     statement: Vec<String>,
-    table: Vec<Regex>,
-    function: Vec<Regex>,
+    table: Vec<Pattern>,
+    function: Vec<Pattern>,
     superuser: Option<bool>,
     no_where: Option<bool>,
-    text: Vec<Regex>,
+    text: Vec<Pattern>,
 }
 
 /// What one timeline entry offers the rules.
@@ -199,6 +201,23 @@ impl RuleSet {
             }
         }
         hits
+    }
+
+    /// Compiles every pattern now (otherwise each is compiled when a rule first needs it) and
+    /// builds the rule index: a pattern too large to compile is reported naming its file and
+    /// rule, and the first session judged does not pay for the work.
+    pub fn compile_all(&self) -> Result<(), RuleError> {
+        for rule in &self.rules {
+            for pattern in rule.patterns() {
+                pattern.compile().map_err(|message| RuleError::Rule {
+                    file: rule.file.clone(),
+                    rule: rule.id.clone(),
+                    message,
+                })?;
+            }
+        }
+        self.index.get_or_init(|| index::RuleIndex::build(&self.rules));
+        Ok(())
     }
 
     /// Runs every rule's examples; returns one message per failure.
@@ -329,8 +348,8 @@ fn compile(file: &str, spec: RuleSpec) -> Result<Rule, RuleError> {
     })
 }
 
-fn patterns(texts: &[String]) -> Result<Vec<Regex>, String> {
-    texts.iter().map(|text| Regex::new(text).map_err(|error| format!("invalid pattern {text:?}: {error}"))).collect()
+fn patterns(texts: &[String]) -> Result<Vec<Pattern>, String> {
+    texts.iter().map(|text| Pattern::new(text)).collect()
 }
 
 fn compile_shell(matcher: &ShellMatch) -> Result<CompiledShell, String> {
@@ -385,7 +404,7 @@ impl CompiledShell {
     /// its `command` patterns.
     fn matches_command(&self, command: &SimpleCommand, command_holds: &dyn Fn() -> bool) -> bool {
         let any_arg =
-            |regexes: &[Regex]| command.args.iter().any(|arg| regexes.iter().any(|regex| regex.is_match(arg)));
+            |regexes: &[Pattern]| command.args.iter().any(|arg| regexes.iter().any(|regex| regex.is_match(arg)));
         (self.program.is_empty() || self.program.contains(&command.program))
             && (self.argument.is_empty() || any_arg(&self.argument))
             && self.all_arguments.iter().all(|regex| command.args.iter().any(|arg| regex.is_match(arg)))
@@ -461,7 +480,7 @@ struct CompiledKube {
     verb: Vec<String>,
     resource: Vec<String>,
     namespace: Vec<String>,
-    name: Vec<Regex>,
+    name: Vec<Pattern>,
 }
 
 fn compile_kube(matcher: &KubeMatch) -> Result<CompiledKube, String> {
@@ -474,6 +493,24 @@ fn compile_kube(matcher: &KubeMatch) -> Result<CompiledKube, String> {
 }
 
 impl Rule {
+    /// Every pattern of the rule.
+    fn patterns(&self) -> impl Iterator<Item = &Pattern> {
+        let shell = self.shell.iter().flat_map(|matcher| {
+            [
+                &matcher.argument,
+                &matcher.all_arguments,
+                &matcher.not_argument,
+                &matcher.redirect,
+                &matcher.command,
+                &matcher.line,
+                &matcher.output,
+            ]
+        });
+        let sql = self.sql.iter().flat_map(|matcher| [&matcher.table, &matcher.function, &matcher.text]);
+        let kube = self.kube.iter().map(|matcher| &matcher.name);
+        shell.chain(sql).chain(kube).flatten()
+    }
+
     /// Whether matcher `matcher`'s `line` patterns match the target's line or a revealed text.
     fn line_holds(&self, matcher: usize, target: &Target<'_>) -> bool {
         self.shell[matcher]
