@@ -52,13 +52,13 @@ fn survivor_takes_over_the_partitions_of_an_instance_lost_for_good() {
 
     let mut first = Processor::start(&config, &directory.path().join("first.log"));
     let survivor = Processor::start(&config, &directory.path().join("survivor.log"));
-    std::thread::sleep(Duration::from_secs(6));
+    // The lost instance does work (it owns partitions and judged a session) before it dies;
+    // waiting for that, not a fixed time, keeps the test's premise on a loaded machine.
+    wait_for_log(&first, "session judged", 1, Duration::from_secs(120));
     first.kill9(); // for good
     publisher.join().unwrap();
     let verdicts = wait_for_verdicts(&topics, &sids, Duration::from_secs(240));
     check_verdicts(&verdicts, &sids);
     let log = survivor.log_text();
     assert!(log.contains("partitions assigned"), "{log}");
-    let first_log = first.log_text();
-    assert!(first_log.contains("session judged"), "the lost instance did work before it died: {first_log}");
 }
