@@ -293,7 +293,9 @@ fn open_sessions(brokers: &str, count: usize, store: &str) {
         assert!(producer_started.elapsed() < Duration::from_secs(1800), "only {open} of {count} open");
         std::thread::sleep(Duration::from_secs(1));
     }
-    std::thread::sleep(Duration::from_secs(3));
+    // Sessions new to `run` are held in memory for up to `timeouts.hold_ms` (5 s) before their
+    // chunks go to the store: measure once the last ones are idle and stored.
+    std::thread::sleep(Duration::from_secs(7));
     let after = run.rss();
     samples.push((producer_started.elapsed().as_secs(), run.state("open_sessions").unwrap_or(0), after));
     for (second, open, rss) in samples.iter().step_by((samples.len() / 12).max(1)) {

@@ -121,6 +121,11 @@ impl SessionAssembler {
         self.sessions.contains_key(sid) || self.recent_finalized.contains(sid)
     }
 
+    /// An open session's state.
+    pub fn state(&self, sid: &str) -> Option<&SessionState> {
+        self.sessions.get(sid)
+    }
+
     /// Remembers that a session was finalized (as the store reported).
     pub fn remember_finalized(&mut self, sid: &str) {
         if self.recent_finalized.insert(sid.to_string()) {

@@ -368,6 +368,13 @@ pub struct LimitsConfig {
     /// Records read per batch before the store write that makes them durable. Default: 500.
     #[serde(default = "default_batch_records")]
     pub batch_records: usize,
+    /// Bytes of chunk records of sessions new to this instance held in memory for up to
+    /// `timeouts.hold_ms` before they go to the store; a session complete by then is judged
+    /// from memory and never written to the store. 0 sends every chunk to the store at once.
+    ///
+    /// Default: 67108864 (64 MiB).
+    #[serde(default = "default_held_bytes")]
+    pub held_bytes: u64,
 }
 
 impl Default for LimitsConfig {
@@ -377,6 +384,7 @@ impl Default for LimitsConfig {
             max_open_sessions: default_max_open_sessions(),
             analysis_workers: None,
             batch_records: default_batch_records(),
+            held_bytes: default_held_bytes(),
         }
     }
 }
@@ -413,6 +421,13 @@ pub struct TimeoutsConfig {
     /// Default: 1000, doubling up to 60000, with jitter.
     #[serde(default = "default_retry_backoff_ms")]
     pub retry_backoff_ms: u64,
+    /// How long a session new to this instance is held in memory (within `limits.held_bytes`)
+    /// before its chunks go to the store. Its records' offsets are committed once its verdict
+    /// is delivered or once it is stored, so commits lag by up to this much.
+    ///
+    /// Default: 5000.
+    #[serde(default = "default_hold_ms")]
+    pub hold_ms: u64,
 }
 
 impl Default for TimeoutsConfig {
@@ -423,6 +438,7 @@ impl Default for TimeoutsConfig {
             drain_timeout_ms: default_drain_timeout_ms(),
             shutdown_timeout_ms: default_shutdown_timeout_ms(),
             retry_backoff_ms: default_retry_backoff_ms(),
+            hold_ms: default_hold_ms(),
         }
     }
 }
@@ -523,6 +539,12 @@ const fn default_max_open_sessions() -> usize {
 }
 const fn default_batch_records() -> usize {
     500
+}
+const fn default_held_bytes() -> u64 {
+    64 * 1024 * 1024
+}
+const fn default_hold_ms() -> u64 {
+    5_000
 }
 const fn default_end_grace_ms() -> u64 {
     30_000

@@ -47,6 +47,8 @@ pub struct Core {
     pub(super) config: Arc<Config>,
     pub(super) assembler: SessionAssembler,
     pub(super) store: Box<dyn SessionStore>,
+    /// Sessions new to this instance, held in memory before they go to the store (`held.rs`).
+    pub(super) held: super::held::HeldSessions,
     /// Sessions delivered in this round, to finish in one store transaction.
     pub(super) finishing: Vec<(i32, String, Option<super::worker::JudgedSession>)>,
     pub(super) decoder: Decoder,
@@ -177,6 +179,7 @@ impl Core {
             *next = (*next).max(message.offset() + 1);
         }
         batch.positions = read_up_to.into_iter().map(|((topic, partition), next)| (topic, partition, next)).collect();
+        // Each record whose effect this batch's store write makes durable, with its session.
         let mut durable = Vec::new();
         for (message, result) in decoded {
             let topic = message.topic().to_string();
@@ -194,21 +197,45 @@ impl Core {
                 Ok(Decoded::Chunk { chunk, json }) => {
                     let accepted = self.assembler.add_chunk(partition, &chunk, json, now, &mut batch);
                     self.count(accepted);
-                    durable.push((topic, partition, offset));
+                    durable.push(((topic, partition, offset), chunk.session_id));
                 }
                 Ok(Decoded::End { end, json }) => {
                     let accepted = self.assembler.add_end(partition, &end, json, now, &mut batch);
                     self.count(accepted);
-                    durable.push((topic, partition, offset));
+                    durable.push(((topic, partition, offset), end.session_id));
                 }
                 Err(error) => self.send_to_dlq(&message, &error.to_string(), error.kind()),
             }
         }
+        // Records of held sessions and sessions new in this batch stay in memory (their
+        // offsets wait for their verdicts, or for their spill to the store).
+        self.held.take(&unknown, &self.assembler, now, &mut batch, &mut durable);
+        let mut durable: Vec<(String, i32, i64)> = durable.into_iter().map(|(key, _)| key).collect();
+        self.held.spill(&self.assembler, now, &mut batch, &mut durable);
+        self.write_durably(batch, durable);
+    }
+
+    /// Writes held sessions past their hold time to the store, when no batch came to carry them.
+    pub fn spill_held(&mut self) {
+        if self.held.is_empty() {
+            return;
+        }
+        let mut batch = WriteBatch::default();
+        let mut durable = Vec::new();
+        self.held.spill(&self.assembler, now_ms(), &mut batch, &mut durable);
+        if !batch.is_empty() || !durable.is_empty() {
+            self.write_durably(batch, durable);
+        }
+    }
+
+    /// Makes `batch` durable in one store transaction, then marks the offsets in `durable` done.
+    /// Fenced off some partitions meanwhile (now forgotten): writes the rest. Shutting down with
+    /// the store failing: gives up, nothing marked done.
+    fn write_durably(&mut self, mut batch: WriteBatch, mut durable: Vec<(String, i32, i64)>) {
         loop {
             if self.retry_store("write", |store| store.write(&batch)).is_some() {
                 break;
             }
-            // Fenced off some partitions (now forgotten): write the rest; or shutting down.
             let before = batch.states.len() + batch.positions.len();
             batch.states.retain(|state| self.assigned.contains(&state.partition));
             batch.positions.retain(|(_, partition, _)| self.assigned.contains(partition));
@@ -355,6 +382,11 @@ impl Core {
             return;
         }
         for (_, sid, judged) in finishing {
+            for (topic, partition, offset) in self.held.finished(&sid) {
+                if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
+                    let _ = point.done(offset);
+                }
+            }
             self.assembler.finished(&sid);
             self.attempts.remove(&sid);
             self.counters.verdicts += 1;
@@ -444,7 +476,13 @@ impl Core {
                 continue;
             }
             let sid = state.sid.clone();
-            let Some(chunks) = self.retry_store("chunks", |store| store.chunks(&sid)) else { return };
+            let chunks = match self.held.chunks(&sid) {
+                Some(chunks) => chunks,
+                None => {
+                    let Some(chunks) = self.retry_store("chunks", |store| store.chunks(&sid)) else { return };
+                    chunks
+                }
+            };
             let Some(jobs) = &self.jobs else { return };
             match jobs.try_send(Job { state, reason, chunks, released_at: std::time::Instant::now() }) {
                 Ok(()) => {}
@@ -535,6 +573,7 @@ impl Core {
             self.assigned.remove(partition);
             self.stopped.remove(partition);
         }
+        self.held.forget_partitions(partitions);
         self.commit_points.retain(|(_, partition), _| !partitions.contains(partition));
         self.dlq_pending.retain(|(_, partition, _), _| !partitions.contains(partition));
         self.dlq_retry.retain(|(_, (_, partition, _))| !partitions.contains(partition));

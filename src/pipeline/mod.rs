@@ -13,6 +13,7 @@
 
 mod context;
 pub(crate) mod core;
+mod held;
 pub mod worker;
 
 use crate::analyze::Detector;
@@ -125,6 +126,7 @@ pub fn run(config: Config, detector: Arc<dyn Detector>, shutdown: Arc<AtomicBool
         config: config.clone(),
         assembler: SessionAssembler::new(limits),
         store,
+        held: held::HeldSessions::new(config.limits.held_bytes, config.timeouts.hold_ms),
         finishing: Vec::new(),
         decoder,
         producer,
@@ -237,6 +239,7 @@ fn run_loop(consumer: &BaseConsumer<PipelineContext>, config: &Config, shutdown:
         core.collect_results();
         core.dispatch();
         core.settle_deliveries(Duration::ZERO);
+        core.spill_held();
 
         // Backpressure: at the open-session limit, stop fetching until sessions close. Checked
         // per batch, so open sessions can pass the limit by at most one batch.

@@ -25,6 +25,7 @@ pub struct Metrics {
     pub open_sessions: IntGauge,
     pub sessions_closed: IntCounterVec,
     pub duplicate_chunks: IntCounter,
+    pub sessions_direct: IntCounter,
     pub records_after_finalized: IntCounter,
     pub session_bytes: Histogram,
     pub session_duration: Histogram,
@@ -179,6 +180,11 @@ impl Metrics {
                 "sightline_sessions_closed_total",
                 "Sessions released for judging, by why (complete, grace_expired, idle)",
                 &["reason"],
+            ),
+            sessions_direct: counter(
+                &registry,
+                "sightline_sessions_direct_total",
+                "Sessions judged and delivered while held in memory, without going through the store",
             ),
             duplicate_chunks: counter(
                 &registry,
