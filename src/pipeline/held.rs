@@ -18,7 +18,8 @@
 //!   done with that write. So commits lag by at most about `hold_ms`, whatever the output does.
 //! - Memory is bounded: a new session whose chunks would take the held bytes past
 //!   `limits.held_bytes` (default 64 MiB; 0 holds nothing) takes the store path at once, and
-//!   when held sessions grow past it the oldest are spilled with the same batch.
+//!   when held sessions grow past it the newest are spilled with the same batch (the oldest are
+//!   the next to be judged).
 
 use crate::assemble::{SessionAssembler, WriteBatch};
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -105,7 +106,7 @@ impl HeldSessions {
         }
     }
 
-    /// Moves sessions held since before `now_ms - hold_ms`, and the oldest while more than
+    /// Moves sessions held since before `now_ms - hold_ms`, and the newest while more than
     /// `max_bytes` are held, to the store: their chunks and current state into `batch`,
     /// their offsets into `durable` (done once `batch` is durable).
     pub(super) fn spill(
@@ -120,23 +121,43 @@ impl HeldSessions {
             self.order.clear();
             return;
         }
+        // Past their hold time: the oldest first.
         while let Some((since_ms, _)) = self.order.front() {
-            if now_ms < since_ms.saturating_add(self.hold_ms) && self.bytes <= self.max_bytes {
+            if now_ms < since_ms.saturating_add(self.hold_ms) {
                 break;
             }
-            let Some((since_ms, sid)) = self.order.pop_front() else { break };
-            // Skip an entry of a session no longer held (or held again since).
-            if self.sessions.get(&sid).is_none_or(|session| session.since_ms != since_ms) {
-                continue;
+            if let Some((since_ms, sid)) = self.order.pop_front() {
+                self.spill_one(&sid, since_ms, assembler, batch, durable);
             }
-            let Some(session) = self.sessions.remove(&sid) else { continue };
-            self.bytes -= session.bytes;
-            if let Some(state) = assembler.state(&sid) {
-                batch.states.push(state.clone());
-            }
-            batch.chunks.extend(session.chunks.into_iter().map(|(index, bytes)| (sid.clone(), index, bytes)));
-            durable.extend(session.offsets);
         }
+        // Over the memory bound: the newest first, which wait longest for their verdicts (the
+        // oldest are the ones being judged now when analysis has a backlog).
+        while self.bytes > self.max_bytes {
+            let Some((since_ms, sid)) = self.order.pop_back() else { break };
+            self.spill_one(&sid, since_ms, assembler, batch, durable);
+        }
+    }
+
+    /// Spills one session (its `order` entry is `since_ms`; an entry of a session no longer
+    /// held, or held again since, is skipped).
+    fn spill_one(
+        &mut self,
+        sid: &str,
+        since_ms: u64,
+        assembler: &SessionAssembler,
+        batch: &mut WriteBatch,
+        durable: &mut Vec<OffsetKey>,
+    ) {
+        if self.sessions.get(sid).is_none_or(|session| session.since_ms != since_ms) {
+            return;
+        }
+        let Some(session) = self.sessions.remove(sid) else { return };
+        self.bytes -= session.bytes;
+        if let Some(state) = assembler.state(sid) {
+            batch.states.push(state.clone());
+        }
+        batch.chunks.extend(session.chunks.into_iter().map(|(index, bytes)| (sid.to_string(), index, bytes)));
+        durable.extend(session.offsets);
     }
 
     /// A held session's chunk records (`None` when it is in the store).
@@ -276,14 +297,15 @@ mod tests {
         // "c" does not fit after "a" and "b": it takes the store path.
         assert!(held.chunks("a").is_some() && held.chunks("b").is_some() && held.chunks("c").is_none());
         assert_eq!(batch.chunks.len(), 1);
-        // A held session growing past the bound spills the oldest with the same batch.
+        // A held session growing past the bound spills the newest with the same batch.
         let (mut later, mut later_durable) = (WriteBatch::default(), Vec::new());
-        chunk(&mut assembler, &mut later, &mut later_durable, ("b", 1, 100), (0, 4));
+        chunk(&mut assembler, &mut later, &mut later_durable, ("a", 1, 100), (0, 4));
         held.take(&[], &assembler, 1, &mut later, &mut later_durable);
         let mut offsets: Vec<OffsetKey> = later_durable.into_iter().map(|(key, _)| key).collect();
         held.spill(&assembler, 1, &mut later, &mut offsets);
-        assert!(held.chunks("a").is_none() && held.chunks("b").is_some());
-        assert_eq!(offsets.iter().map(|(_, _, offset)| *offset).collect::<Vec<_>>(), [1]);
+        assert!(held.chunks("a").is_some() && held.chunks("b").is_none());
+        assert_eq!(offsets.iter().map(|(_, _, offset)| *offset).collect::<Vec<_>>(), [2]);
+        assert_eq!(later.chunks.iter().map(|(sid, index, _)| (sid.as_str(), *index)).collect::<Vec<_>>(), [("b", 0)]);
         assert!(held.bytes <= MAX_HELD_BYTES);
     }
 
