@@ -246,10 +246,17 @@ impl Core {
             batch.chunks.retain(|(sid, _, _)| kept.contains(sid));
             durable.retain(|(_, partition, _)| self.assigned.contains(partition));
         }
-        for (topic, partition, offset) in durable {
-            if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
-                let _ = point.done(offset);
-            }
+        for key in durable {
+            self.mark_done(key);
+        }
+    }
+
+    /// A record's effect is durable (stored, or reflected in acknowledged output): its offset
+    /// may be committed once every offset before it is done too.
+    fn mark_done(&mut self, (topic, partition, offset): (String, i32, i64)) {
+        if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
+            // An offset of a partition revoked and reassigned since is not tracked any more.
+            let _ = point.done(offset);
         }
     }
 
@@ -382,10 +389,8 @@ impl Core {
             return;
         }
         for (_, sid, judged) in finishing {
-            for (topic, partition, offset) in self.held.finished(&sid) {
-                if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
-                    let _ = point.done(offset);
-                }
+            for key in self.held.finished(&sid) {
+                self.mark_done(key);
             }
             self.assembler.finished(&sid);
             self.attempts.remove(&sid);
@@ -404,9 +409,7 @@ impl Core {
                     Ok(()) => {
                         metrics().sink_deliveries.with_label_values(&["kafka"]).inc();
                         self.dlq_pending.remove(&key);
-                        if let Some(point) = self.commit_points.get_mut(&(topic, partition)) {
-                            let _ = point.done(offset);
-                        }
+                        self.mark_done(key);
                     }
                     Err(error) if self.dlq_pending.contains_key(&key) => {
                         metrics().sink_failures.with_label_values(&["kafka"]).inc();
