@@ -426,9 +426,9 @@ impl CompiledShell {
     }
 
     /// The evidence when the matcher holds; `line_holds` and `output_holds` say whether its
-    /// `line` and `output` conditions hold, and `command_holds(i)` whether its `command`
-    /// patterns match the target's command `i` (all answered from the rule set's index, or
-    /// pattern by pattern).
+    /// `line` and `output` conditions hold (true when it has none), and `command_holds(i)`
+    /// whether its `command` patterns match the target's command `i` (all answered from the
+    /// rule set's index, or pattern by pattern).
     fn matches(
         &self,
         target: &Target<'_>,
@@ -436,10 +436,7 @@ impl CompiledShell {
         output_holds: bool,
         command_holds: &dyn Fn(usize) -> bool,
     ) -> Option<String> {
-        if !self.line.is_empty() && !line_holds {
-            return None;
-        }
-        if !self.output.is_empty() && !output_holds {
+        if !line_holds || !output_holds {
             return None;
         }
         if !self.has_command_conditions() {
