@@ -1,12 +1,16 @@
 //! The rule set's index: which rules can apply to an entry, and every rule's `line`, `output`
 //! and `command` patterns combined into one regex set each, so an entry is scanned once per kind
-//! of pattern instead of once per rule.
+//! of pattern instead of once per rule. The argument and redirect patterns (`argument`,
+//! `all_arguments`, `not_argument`, `redirect`) are one more set, run over each argument and
+//! file-redirect target of a command the first time a candidate rule asks about that command.
 //!
 //! Guarantees: [`RuleIndex`] only narrows the work; evaluating with it gives the same hits, in
 //! the same order, as matching every rule one by one ([`super::Rule::matches`]). The test
 //! below checks that on every example of every bundled rule.
 
-use super::{Rule, Target};
+use super::{CommandPatterns, Rule, Target};
+use regex_automata::{Input, PatternID, PatternSet as Found, meta};
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 /// Which rules to try for an entry, and the combined pattern sets.
@@ -29,6 +33,8 @@ pub(super) struct RuleIndex {
     output: Option<PatternSet>,
     /// Every `command` pattern; `None` when the set is too large to compile.
     command: Option<PatternSet>,
+    /// Every argument and redirect pattern; `None` when the set is too large to compile.
+    arguments: Option<ArgumentSet>,
 }
 
 /// Which (rule, matcher) pairs' pattern conditions hold for one target, per kind of pattern;
@@ -41,6 +47,96 @@ pub(super) struct TargetHolds {
     pub(super) output: Option<Holds>,
     /// `command` patterns, per command of the target.
     pub(super) command: Option<Vec<Holds>>,
+    /// Argument and redirect patterns that match, per command of the target (found when first
+    /// asked).
+    arguments: Vec<OnceCell<ArgumentsFound>>,
+}
+
+/// Every distinct argument and redirect pattern text in one set, and which of them belong to
+/// each shell matcher's conditions.
+#[derive(Debug)]
+struct ArgumentSet {
+    set: meta::Regex,
+    /// By rule, then matcher: the set's ids of its `argument`, `all_arguments`,
+    /// `not_argument` and `redirect` patterns (in [`slot`] order).
+    ids: Vec<Vec<[Vec<PatternID>; 4]>>,
+}
+
+/// The argument and redirect patterns matching one command.
+#[derive(Debug)]
+struct ArgumentsFound {
+    /// Patterns matching some argument.
+    arguments: Found,
+    /// Patterns matching the target of some redirect that writes a file.
+    redirects: Found,
+}
+
+/// Where a kind of argument pattern is in [`ArgumentSet::ids`]; `None` for `command`.
+fn slot(kind: CommandPatterns) -> Option<usize> {
+    match kind {
+        CommandPatterns::Argument => Some(0),
+        CommandPatterns::AllArguments => Some(1),
+        CommandPatterns::NotArgument => Some(2),
+        CommandPatterns::Redirect => Some(3),
+        CommandPatterns::Command => None,
+    }
+}
+
+const ARGUMENT_KINDS: [CommandPatterns; 4] =
+    [CommandPatterns::Argument, CommandPatterns::AllArguments, CommandPatterns::NotArgument, CommandPatterns::Redirect];
+
+impl ArgumentSet {
+    /// The set, or `None` when it is too large to compile (the patterns are then matched one by
+    /// one: slower, same results). Built as `regex::RegexSet` builds its sets, so each pattern
+    /// matches what `Regex::new` of it matches.
+    fn build(rules: &[Rule]) -> Option<Self> {
+        let mut texts: Vec<&str> = Vec::new();
+        let mut by_text: HashMap<&str, PatternID> = HashMap::new();
+        let mut ids = Vec::with_capacity(rules.len());
+        for rule in rules {
+            let mut matchers = Vec::with_capacity(rule.shell.len());
+            for matcher in &rule.shell {
+                let mut slots: [Vec<PatternID>; 4] = Default::default();
+                for (slot, kind) in slots.iter_mut().zip(ARGUMENT_KINDS) {
+                    for pattern in matcher.patterns_of(kind) {
+                        let text = pattern.as_str();
+                        let next = PatternID::new(texts.len()).ok()?;
+                        let id = *by_text.entry(text).or_insert_with(|| {
+                            texts.push(text);
+                            next
+                        });
+                        slot.push(id);
+                    }
+                }
+                matchers.push(slots);
+            }
+            ids.push(matchers);
+        }
+        let config = meta::Config::new()
+            .match_kind(regex_automata::MatchKind::All)
+            .utf8_empty(true)
+            .which_captures(regex_automata::nfa::thompson::WhichCaptures::None)
+            .nfa_size_limit(Some(256 * 1024 * 1024))
+            .hybrid_cache_capacity(64 * 1024 * 1024);
+        let set = meta::Builder::new()
+            .configure(config)
+            .syntax(regex_automata::util::syntax::Config::new().utf8(true))
+            .build_many(&texts)
+            .ok()?;
+        Some(ArgumentSet { set, ids })
+    }
+
+    fn find(&self, command: &crate::analyze::shell::SimpleCommand) -> ArgumentsFound {
+        let mut arguments = Found::new(self.set.pattern_len());
+        for arg in &command.args {
+            self.set.which_overlapping_matches(&Input::new(arg), &mut arguments);
+        }
+        let mut redirects = Found::new(self.set.pattern_len());
+        for target in super::file_redirect_targets(command) {
+            self.set.which_overlapping_matches(&Input::new(target), &mut redirects);
+        }
+        ArgumentsFound { arguments, redirects }
+    }
 }
 
 /// Patterns of many matchers in one set, and which (rule, matcher) each belongs to.
@@ -107,6 +203,7 @@ impl RuleIndex {
             line: PatternSet::build(rules, |matcher| &matcher.line),
             output: PatternSet::build(rules, |matcher| &matcher.output),
             command: PatternSet::build(rules, |matcher| &matcher.command),
+            arguments: ArgumentSet::build(rules),
         };
         for (rule_index, rule) in rules.iter().enumerate() {
             for matcher in &rule.shell {
@@ -164,7 +261,32 @@ impl RuleIndex {
             command: self.command.as_ref().map(|set| {
                 target.commands.iter().map(|command| set.holds(std::iter::once(command.text().as_str()))).collect()
             }),
+            arguments: target.commands.iter().map(|_| OnceCell::new()).collect(),
         }
+    }
+
+    /// Whether the patterns of `kind` of matcher `(rule, matcher)` hold for the target's command
+    /// `command` (as [`Rule::command_holds`] answers it), or `None` when that kind's set could
+    /// not be compiled.
+    pub(super) fn command_holds(
+        &self,
+        holds: &TargetHolds,
+        target: &Target<'_>,
+        (rule, matcher): (usize, usize),
+        command: usize,
+        kind: CommandPatterns,
+    ) -> Option<bool> {
+        let Some(slot) = slot(kind) else {
+            return holds.command.as_ref().map(|holds| holds[command].contains(&(rule, matcher)));
+        };
+        let set = self.arguments.as_ref()?;
+        let found = holds.arguments[command].get_or_init(|| set.find(&target.commands[command]));
+        let ids = &set.ids[rule][matcher][slot];
+        Some(match kind {
+            CommandPatterns::AllArguments => ids.iter().all(|id| found.arguments.contains(*id)),
+            CommandPatterns::Redirect => ids.iter().any(|id| found.redirects.contains(*id)),
+            _ => ids.iter().any(|id| found.arguments.contains(*id)),
+        })
     }
 }
 
@@ -198,5 +320,53 @@ mod tests {
             }
         }
         assert!(compared > 1000, "only {compared} examples compared");
+    }
+
+    /// The argument set's answers on the cases its union of matches must get right: patterns of
+    /// one `all_arguments` condition matched by different arguments, a `not_argument` veto, a
+    /// redirect to a descriptor (not a file), a pattern shared by two rules.
+    #[test]
+    fn argument_set_answers_as_patterns_one_by_one() {
+        let mut rules = RuleSet::default();
+        let rule = |id: &str, condition: &str, example: &str| {
+            format!(
+                "  - id: {id}\n    title: t\n    description: d\n    techniques: [T1485]\n    risk: HIGH\n    match: {{{condition}}}\n    examples:\n      match: [\"{example}\"]\n"
+            )
+        };
+        let text = [
+            rule("t.all", "program: [rm], all_arguments: ['^-rf$', '^/data$']", "rm -rf /data"),
+            rule("t.not", "program: [find], argument: ['^/$'], not_argument: ['^-name$']", "find / -delete"),
+            rule("t.redirect", "redirect: ['^(1|/etc/shadow)$']", "echo x > /etc/shadow"),
+            rule("t.shared", "program: [cp], argument: ['^/data$']", "cp /data /tmp"),
+        ]
+        .concat();
+        rules.add_yaml("test.yaml", &format!("rules:\n{text}")).unwrap();
+        assert!(rules.check_examples().is_empty(), "{:?}", rules.check_examples());
+        let cases = [
+            ("rm -rf /data", vec!["t.all"]),
+            ("rm /data -rf", vec!["t.all"]),
+            ("rm -rf /tmp", vec![]),
+            ("rm /data", vec![]),
+            ("find / -delete", vec!["t.not"]),
+            ("find / -name x -delete", vec![]),
+            ("echo x > /etc/shadow", vec!["t.redirect"]),
+            ("echo x >& 1", vec![]),
+            ("echo x >& /etc/shadow", vec!["t.redirect"]),
+            ("cp /data /tmp && rm -rf /data", vec!["t.all", "t.shared"]),
+        ];
+        for (line, expected) in cases {
+            example_target(line, "postgres", &mut |target| {
+                let hits: Vec<&str> =
+                    rules.evaluate(target).iter().map(|hit| rules.rules[hit.rule].id.as_str()).collect();
+                assert_eq!(hits, expected, "{line}");
+                let one_by_one: Vec<&str> = rules
+                    .rules
+                    .iter()
+                    .filter(|rule| rule.matches(target).is_some())
+                    .map(|rule| rule.id.as_str())
+                    .collect();
+                assert_eq!(one_by_one, expected, "{line} (one by one)");
+            });
+        }
     }
 }

@@ -118,11 +118,39 @@ pub struct Target<'a> {
 
 /// Answers to one rule's pattern conditions for one target, by shell matcher index: whether
 /// its `line` patterns match the line or a revealed text, whether its `output` patterns match
-/// the output, and whether its `command` patterns match command `i`.
+/// the output, and whether its per-command patterns of a kind hold for command `i`.
 struct Conditions<'c> {
     line: &'c dyn Fn(usize) -> bool,
     output: &'c dyn Fn(usize) -> bool,
-    command: &'c dyn Fn(usize, usize) -> bool,
+    command: &'c dyn Fn(usize, usize, CommandPatterns) -> bool,
+}
+
+/// A shell matcher's pattern conditions on one simple command, and what each asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CommandPatterns {
+    /// Some `argument` pattern matches some argument.
+    Argument,
+    /// Every `all_arguments` pattern matches some argument.
+    AllArguments,
+    /// Some `not_argument` pattern matches some argument (the condition holds when none does).
+    NotArgument,
+    /// Some `redirect` pattern matches the target of a redirect that writes a file.
+    Redirect,
+    /// Some `command` pattern matches the command's text.
+    Command,
+}
+
+/// The targets of `command`'s redirects that write a file. `>& word` writes stdout and stderr
+/// to a file unless the word is a descriptor (`2>&1`, `>&-`).
+fn file_redirect_targets(command: &SimpleCommand) -> impl Iterator<Item = &str> {
+    command
+        .redirects
+        .iter()
+        .filter(|redirect| {
+            let to_file = redirect.operator == ">&" && !redirect.target.chars().all(|c| c.is_ascii_digit() || c == '-');
+            to_file || matches!(redirect.operator.as_str(), ">" | ">>" | ">|" | "&>" | "&>>")
+        })
+        .map(|redirect| redirect.target.as_str())
 }
 
 /// A rule that matched, with the text that made it match.
@@ -191,9 +219,10 @@ impl RuleSet {
                 Some(holds) => holds.contains(&(rule_index, matcher)),
                 None => rule.output_holds(matcher, target),
             };
-            let command = |matcher: usize, command: usize| match &holds.command {
-                Some(holds) => holds[command].contains(&(rule_index, matcher)),
-                None => rule.command_holds(matcher, &target.commands[command]),
+            let command = |matcher: usize, command: usize, kind: CommandPatterns| {
+                index
+                    .command_holds(&holds, target, (rule_index, matcher), command, kind)
+                    .unwrap_or_else(|| rule.command_holds(matcher, &target.commands[command], kind))
             };
             let conditions = Conditions { line: &line, output: &output, command: &command };
             if let Some(evidence) = rule.matches_with(target, &conditions) {
@@ -400,25 +429,26 @@ impl CompiledShell {
             && self.wrapper.is_empty())
     }
 
-    /// Whether the matcher's command conditions hold for `command`; `command_holds` answers
-    /// its `command` patterns.
-    fn matches_command(&self, command: &SimpleCommand, command_holds: &dyn Fn() -> bool) -> bool {
-        let any_arg =
-            |regexes: &[Pattern]| command.args.iter().any(|arg| regexes.iter().any(|regex| regex.is_match(arg)));
+    /// The matcher's patterns of one kind.
+    fn patterns_of(&self, kind: CommandPatterns) -> &[Pattern] {
+        match kind {
+            CommandPatterns::Argument => &self.argument,
+            CommandPatterns::AllArguments => &self.all_arguments,
+            CommandPatterns::NotArgument => &self.not_argument,
+            CommandPatterns::Redirect => &self.redirect,
+            CommandPatterns::Command => &self.command,
+        }
+    }
+
+    /// Whether the matcher's command conditions hold for `command`; `holds(kind)` answers its
+    /// patterns of each kind (asked only for kinds it has).
+    fn matches_command(&self, command: &SimpleCommand, holds: &dyn Fn(CommandPatterns) -> bool) -> bool {
         (self.program.is_empty() || self.program.contains(&command.program))
-            && (self.argument.is_empty() || any_arg(&self.argument))
-            && self.all_arguments.iter().all(|regex| command.args.iter().any(|arg| regex.is_match(arg)))
-            && (self.not_argument.is_empty() || !any_arg(&self.not_argument))
-            && (self.redirect.is_empty()
-                || command.redirects.iter().any(|redirect| {
-                    // `>& word` writes stdout and stderr to a file unless the word is a
-                    // descriptor (`2>&1`, `>&-`).
-                    let to_file =
-                        redirect.operator == ">&" && !redirect.target.chars().all(|c| c.is_ascii_digit() || c == '-');
-                    (to_file || matches!(redirect.operator.as_str(), ">" | ">>" | ">|" | "&>" | "&>>"))
-                        && self.redirect.iter().any(|regex| regex.is_match(&redirect.target))
-                }))
-            && (self.command.is_empty() || command_holds())
+            && (self.argument.is_empty() || holds(CommandPatterns::Argument))
+            && (self.all_arguments.is_empty() || holds(CommandPatterns::AllArguments))
+            && (self.not_argument.is_empty() || !holds(CommandPatterns::NotArgument))
+            && (self.redirect.is_empty() || holds(CommandPatterns::Redirect))
+            && (self.command.is_empty() || holds(CommandPatterns::Command))
             && (self.piped_to.is_empty() || command.piped_to.iter().any(|program| self.piped_to.contains(program)))
             && (self.piped_from.is_empty()
                 || command.piped_from.iter().any(|program| self.piped_from.contains(program)))
@@ -426,15 +456,15 @@ impl CompiledShell {
     }
 
     /// The evidence when the matcher holds; `line_holds` and `output_holds` say whether its
-    /// `line` and `output` conditions hold (true when it has none), and `command_holds(i)`
-    /// whether its `command` patterns match the target's command `i` (all answered from the
+    /// `line` and `output` conditions hold (true when it has none), and `command_holds(i, kind)`
+    /// whether its patterns of `kind` hold for the target's command `i` (all answered from the
     /// rule set's index, or pattern by pattern).
     fn matches(
         &self,
         target: &Target<'_>,
         line_holds: bool,
         output_holds: bool,
-        command_holds: &dyn Fn(usize) -> bool,
+        command_holds: &dyn Fn(usize, CommandPatterns) -> bool,
     ) -> Option<String> {
         if !line_holds || !output_holds {
             return None;
@@ -446,7 +476,7 @@ impl CompiledShell {
             .commands
             .iter()
             .enumerate()
-            .find(|(index, command)| self.matches_command(command, &|| command_holds(*index)))
+            .find(|(index, command)| self.matches_command(command, &|kind| command_holds(*index, kind)))
             .map(|(_, command)| command.text())
     }
 }
@@ -521,10 +551,19 @@ impl Rule {
         self.shell[matcher].output.iter().any(|regex| regex.is_match(target.output))
     }
 
-    /// Whether matcher `matcher`'s `command` patterns match `command`'s text.
-    fn command_holds(&self, matcher: usize, command: &SimpleCommand) -> bool {
-        let text = command.text();
-        self.shell[matcher].command.iter().any(|regex| regex.is_match(&text))
+    /// Whether matcher `matcher`'s patterns of `kind` hold for `command` (see
+    /// [`CommandPatterns`]), trying them one by one.
+    fn command_holds(&self, matcher: usize, command: &SimpleCommand, kind: CommandPatterns) -> bool {
+        let patterns = self.shell[matcher].patterns_of(kind);
+        let any_matches = |text: &str| patterns.iter().any(|regex| regex.is_match(text));
+        match kind {
+            CommandPatterns::Argument | CommandPatterns::NotArgument => command.args.iter().any(|arg| any_matches(arg)),
+            CommandPatterns::AllArguments => {
+                patterns.iter().all(|regex| command.args.iter().any(|arg| regex.is_match(arg)))
+            }
+            CommandPatterns::Redirect => file_redirect_targets(command).any(any_matches),
+            CommandPatterns::Command => any_matches(&command.text()),
+        }
     }
 
     /// The evidence when the rule matches the target, trying its patterns one by one.
@@ -532,7 +571,7 @@ impl Rule {
         let conditions = Conditions {
             line: &|matcher| self.line_holds(matcher, target),
             output: &|matcher| self.output_holds(matcher, target),
-            command: &|matcher, command| self.command_holds(matcher, &target.commands[command]),
+            command: &|matcher, command, kind| self.command_holds(matcher, &target.commands[command], kind),
         };
         self.matches_with(target, &conditions)
     }
@@ -544,7 +583,7 @@ impl Rule {
             let line = matcher.line.is_empty() || (conditions.line)(index);
             let output = matcher.output.is_empty() || (conditions.output)(index);
             if let Some(evidence) =
-                matcher.matches(target, line, output, &|command| (conditions.command)(index, command))
+                matcher.matches(target, line, output, &|command, kind| (conditions.command)(index, command, kind))
             {
                 return Some(evidence);
             }
