@@ -14,6 +14,7 @@
 mod context;
 pub(crate) mod core;
 mod held;
+mod output;
 pub mod worker;
 
 use crate::analyze::Detector;
