@@ -58,7 +58,7 @@ pub(super) struct TargetHolds {
 struct ArgumentSet {
     set: meta::Regex,
     /// By rule, then matcher: the set's ids of its `argument`, `all_arguments`,
-    /// `not_argument` and `redirect` patterns (in [`slot`] order).
+    /// `not_argument` and `redirect` patterns (in [`ARGUMENT_KINDS`] order).
     ids: Vec<Vec<[Vec<PatternID>; 4]>>,
 }
 
@@ -71,19 +71,14 @@ struct ArgumentsFound {
     redirects: Found,
 }
 
-/// Where a kind of argument pattern is in [`ArgumentSet::ids`]; `None` for `command`.
-fn slot(kind: CommandPatterns) -> Option<usize> {
-    match kind {
-        CommandPatterns::Argument => Some(0),
-        CommandPatterns::AllArguments => Some(1),
-        CommandPatterns::NotArgument => Some(2),
-        CommandPatterns::Redirect => Some(3),
-        CommandPatterns::Command => None,
-    }
-}
-
+/// The kinds of pattern in [`ArgumentSet`], in the order of [`ArgumentSet::ids`].
 const ARGUMENT_KINDS: [CommandPatterns; 4] =
     [CommandPatterns::Argument, CommandPatterns::AllArguments, CommandPatterns::NotArgument, CommandPatterns::Redirect];
+
+/// Where a kind of argument pattern is in [`ArgumentSet::ids`]; `None` for `command`.
+fn slot(kind: CommandPatterns) -> Option<usize> {
+    ARGUMENT_KINDS.iter().position(|candidate| *candidate == kind)
+}
 
 impl ArgumentSet {
     /// The set, or `None` when it is too large to compile (the patterns are then matched one by
@@ -285,7 +280,9 @@ impl RuleIndex {
         Some(match kind {
             CommandPatterns::AllArguments => ids.iter().all(|id| found.arguments.contains(*id)),
             CommandPatterns::Redirect => ids.iter().any(|id| found.redirects.contains(*id)),
-            _ => ids.iter().any(|id| found.arguments.contains(*id)),
+            CommandPatterns::Argument | CommandPatterns::NotArgument | CommandPatterns::Command => {
+                ids.iter().any(|id| found.arguments.contains(*id))
+            }
         })
     }
 }

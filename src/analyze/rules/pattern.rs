@@ -3,8 +3,8 @@
 //!
 //! Why: the bundled packs hold about 1,900 patterns, and compiling every one at load took about
 //! 0.7 s of CPU on each start (two thirds of `sightline analyze` on one session). Most of them
-//! belong to rules for programs a given run never sees, and the `line`, `output` and `command`
-//! patterns are matched through the rule index's combined sets anyway.
+//! belong to rules for programs a given run never sees, and the rule index matches every
+//! `line`, `output`, `command`, argument and redirect pattern through combined sets anyway.
 //!
 //! Guarantees: a pattern that loads matches exactly what `Regex::new(text)` matches; a syntax
 //! error still stops the load with the same message `regex` gives. The only error left for
