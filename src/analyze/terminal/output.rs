@@ -66,13 +66,20 @@ impl OutputCapture {
 pub fn to_plain_text(bytes: &[u8]) -> String {
     let decoded = String::from_utf8_lossy(bytes);
     let mut text = String::with_capacity(decoded.len());
-    let mut chars = decoded.chars().peekable();
+    let mut chars = decoded.chars();
     let mut line_start = 0;
-    while let Some(c) = chars.next() {
+    loop {
+        // Printable ASCII, most of any output, is kept as it is: copy each run at once.
+        let rest = chars.as_str();
+        let run = rest.bytes().position(|byte| !(b' '..=b'~').contains(&byte)).unwrap_or(rest.len());
+        text.push_str(&rest[..run]);
+        chars = rest[run..].chars();
+        let Some(c) = chars.next() else { break };
         match c {
             '\x1b' => skip_escape(&mut chars),
             '\r' => {
-                if chars.peek() != Some(&'\n') && chars.peek().is_some() && chars.peek() != Some(&'\r') {
+                let next = chars.clone().next();
+                if next.is_some_and(|next| next != '\n' && next != '\r') {
                     text.truncate(line_start);
                 }
             }
@@ -93,7 +100,7 @@ pub fn to_plain_text(bytes: &[u8]) -> String {
     text
 }
 
-fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+fn skip_escape(chars: &mut std::str::Chars<'_>) {
     match chars.next() {
         // CSI: parameters and intermediates, then a final byte in @..~
         Some('[') => {
@@ -175,6 +182,60 @@ pub fn failure_lines(output: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
+
+    /// The character-by-character version `to_plain_text` replaced (it copies runs of
+    /// printable ASCII at once now); both must give the same text for any input.
+    fn to_plain_text_char_by_char(bytes: &[u8]) -> String {
+        let decoded = String::from_utf8_lossy(bytes);
+        let mut text = String::with_capacity(decoded.len());
+        let mut chars = decoded.chars();
+        let mut line_start = 0;
+        while let Some(c) = chars.next() {
+            match c {
+                '\x1b' => skip_escape(&mut chars),
+                '\r' => {
+                    let next = chars.clone().next();
+                    if next != Some('\n') && next.is_some() && next != Some('\r') {
+                        text.truncate(line_start);
+                    }
+                }
+                '\n' => {
+                    text.push('\n');
+                    line_start = text.len();
+                }
+                '\t' => text.push('\t'),
+                '\x08' => {
+                    if text.len() > line_start {
+                        text.pop();
+                    }
+                }
+                c if c.is_control() => {}
+                c => text.push(c),
+            }
+        }
+        text
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_copied_at_once_give_the_same_text(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::string::string_regex("[ -~]{0,12}").unwrap().prop_map(String::into_bytes),
+                    proptest::collection::vec(proptest::num::u8::ANY, 0..6),
+                    proptest::sample::select(vec![
+                        b"\r".to_vec(), b"\r\n".to_vec(), b"\n".to_vec(), b"\x08".to_vec(), b"\t".to_vec(),
+                        b"\x1b[1;32m".to_vec(), b"\x1b]0;t\x07".to_vec(), b"\x1b(B".to_vec(), "é→".as_bytes().to_vec(),
+                    ]),
+                ],
+                0..40,
+            )
+        ) {
+            let bytes = parts.concat();
+            proptest::prop_assert_eq!(to_plain_text(&bytes), to_plain_text_char_by_char(&bytes));
+        }
+    }
 
     #[test]
     fn strips_escapes_and_applies_carriage_returns() {
