@@ -75,29 +75,35 @@ pub fn to_plain_text(bytes: &[u8]) -> String {
         text.push_str(&rest[..run]);
         chars = rest[run..].chars();
         let Some(c) = chars.next() else { break };
-        match c {
-            '\x1b' => skip_escape(&mut chars),
-            '\r' => {
-                let next = chars.clone().next();
-                if next.is_some_and(|next| next != '\n' && next != '\r') {
-                    text.truncate(line_start);
-                }
-            }
-            '\n' => {
-                text.push('\n');
-                line_start = text.len();
-            }
-            '\t' => text.push('\t'),
-            '\x08' => {
-                if text.len() > line_start {
-                    text.pop();
-                }
-            }
-            c if c.is_control() => {}
-            c => text.push(c),
-        }
+        apply(c, &mut chars, &mut text, &mut line_start);
     }
     text
+}
+
+/// Applies one character of output to `text`, whose current line starts at `line_start`;
+/// `chars` is what follows it (an escape sequence is consumed from there).
+fn apply(c: char, chars: &mut std::str::Chars<'_>, text: &mut String, line_start: &mut usize) {
+    match c {
+        '\x1b' => skip_escape(chars),
+        '\r' => {
+            let next = chars.clone().next();
+            if next.is_some_and(|next| next != '\n' && next != '\r') {
+                text.truncate(*line_start);
+            }
+        }
+        '\n' => {
+            text.push('\n');
+            *line_start = text.len();
+        }
+        '\t' => text.push('\t'),
+        '\x08' => {
+            if text.len() > *line_start {
+                text.pop();
+            }
+        }
+        c if c.is_control() => {}
+        c => text.push(c),
+    }
 }
 
 fn skip_escape(chars: &mut std::str::Chars<'_>) {
@@ -184,35 +190,14 @@ mod tests {
     use super::*;
     use proptest::strategy::Strategy;
 
-    /// The character-by-character version `to_plain_text` replaced (it copies runs of
-    /// printable ASCII at once now); both must give the same text for any input.
+    /// `to_plain_text` as it was, deciding on every character: copying printable runs at once
+    /// must not change the text.
     fn to_plain_text_char_by_char(bytes: &[u8]) -> String {
         let decoded = String::from_utf8_lossy(bytes);
-        let mut text = String::with_capacity(decoded.len());
+        let (mut text, mut line_start) = (String::new(), 0);
         let mut chars = decoded.chars();
-        let mut line_start = 0;
         while let Some(c) = chars.next() {
-            match c {
-                '\x1b' => skip_escape(&mut chars),
-                '\r' => {
-                    let next = chars.clone().next();
-                    if next != Some('\n') && next.is_some() && next != Some('\r') {
-                        text.truncate(line_start);
-                    }
-                }
-                '\n' => {
-                    text.push('\n');
-                    line_start = text.len();
-                }
-                '\t' => text.push('\t'),
-                '\x08' => {
-                    if text.len() > line_start {
-                        text.pop();
-                    }
-                }
-                c if c.is_control() => {}
-                c => text.push(c),
-            }
+            apply(c, &mut chars, &mut text, &mut line_start);
         }
         text
     }
