@@ -13,7 +13,10 @@ fn kill_9_at_random_points_loses_no_session() {
     let directory = tempfile::tempdir().unwrap();
     let config = write_config(directory.path(), &topics, &Settings::default());
     let log = directory.path().join("run.log");
-    let (sids, publisher) = stream_sessions(&topics, "crash", 500, 4, 7);
+    // Sessions keep streaming in until the last kill, however long the restarts take on this
+    // machine (a fixed 500 at 7/s ran out after 8 of the 12 kills on a slow 2-core VM).
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let publisher = stream_sessions_until(&topics, "crash", 2_000, 4, 7, stop.clone());
 
     let mut processor = Processor::start(&config, &log);
     let mut kills = 0;
@@ -28,7 +31,8 @@ fn kill_9_at_random_points_loses_no_session() {
         kills += 1;
         processor = Processor::start(&config, &log);
     }
-    publisher.join().unwrap();
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let sids = publisher.join().unwrap();
     let verdicts = wait_for_verdicts(&topics, &sids, Duration::from_secs(240));
     let duplicates = check_verdicts(&verdicts, &sids);
     eprintln!("{kills} kills, {} sessions, {duplicates} duplicate verdicts", sids.len());
